@@ -1,0 +1,130 @@
+# Supervisor in C: one non-recursive Makefile.
+#   make            build build/supervisord
+#   make run        build and run supervisord in the foreground on etc/demo.conf
+#   make check      unit + integration tests + fuzz corpus replay; ends "N passed, N failed"
+#   make SANITIZE=address,undefined check   the same, built with sanitizers (in build/san)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= gcc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+O       ?= build
+else
+O       ?= build/san
+endif
+
+PKGS      := libmicrohttpd expat jansson libcurl gnutls
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wpointer-arith -Wformat=2 -Wvla -Wwrite-strings -fno-common
+CFLAGS    ?= -O2 -g
+# Recursive (=) on purpose: pkg-config runs after `make check`/`make run`
+# have installed the packages on a fresh machine.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DXML_DTD $(WARN) $(CFLAGS) -MMD -MP \
+             -Isrc/common -Isrc/supervisord $(PKG_CFLAGS)
+LDLIBS_D   = $(shell pkg-config --libs $(PKGS))
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+COMMON_SRC := $(wildcard src/common/*.c)
+SUPD_SRC   := $(filter-out src/supervisord/main.c,$(wildcard src/supervisord/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+SUPD_OBJ   := $(call obj,$(SUPD_SRC))
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+HELPER_BIN := $(patsubst tests/helpers/%.c,$(O)/helpers/%,$(HELPER_SRC))
+FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(O)/fuzz-replay/%,$(FUZZ_SRC))
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all run check check-build unit integration fuzz lint clean install deps bench
+all: $(O)/supervisord
+
+deps:
+	@sh scripts/deps
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/libcommon.a: $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(O)/libsupd.a: $(SUPD_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/supervisord: $(call obj,src/supervisord/main.c) $(O)/libsupd.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D)
+
+# Unit tests link the module archives, so each pulls only what it uses.
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/libsupd.a $(O)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D) -lcmocka
+
+$(O)/helpers/%: $(O)/obj/tests/helpers/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# Fuzz targets: replayed over their corpus by a plain driver in `make check`,
+# built for libFuzzer by `make fuzz`.
+$(O)/fuzz-replay/%: $(O)/obj/tests/fuzz/%.o $(O)/obj/tests/fuzz/replay.o $(O)/libsupd.a $(O)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D)
+$(O)/obj/tests/fuzz/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+fuzz: $(FUZZ_BIN)
+$(O)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(SUPD_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c17 -D_GNU_SOURCE -DXML_DTD -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -Isrc/common -Isrc/supervisord $(shell pkg-config --cflags $(PKGS)) \
+	    -o $@ $^ $(LDLIBS_D)
+
+unit: $(UNIT_BIN)
+integration: $(O)/supervisord $(HELPER_BIN)
+
+check:
+	@sh scripts/deps
+	@$(MAKE) --no-print-directory check-build
+	@O=$(O) sh tests/run-check
+
+check-build: $(O)/supervisord $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_REPLAY)
+
+run:
+	@sh scripts/deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p run/log
+	$(O)/supervisord -c etc/demo.conf
+
+bench: $(O)/supervisord
+	@sh bench/run
+
+lint:
+	clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c tests/helpers/*.c
+	clang-tidy --quiet src/*/*.c -- -std=c17 -D_GNU_SOURCE -DXML_DTD -Isrc/common -Isrc/supervisord
+
+install: $(O)/supervisord
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(O)/supervisord $(DESTDIR)$(PREFIX)/bin/supervisord
+	install -m 0644 doc/supervisord.8 $(DESTDIR)$(PREFIX)/share/man/man8/supervisord.8
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|/etc/supervisor|g' \
+	    etc/supervisord.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/supervisord.service
+
+clean:
+	rm -rf build run
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
