@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "spawn.h"
 
 static const char in_use_msg[] =
@@ -131,4 +132,69 @@ void httpsock_close(const struct server_config *sc, int fd)
         close(fd);
     if (sc->type == SERVER_UNIX && sc->file)
         unlink(sc->file);
+}
+
+int httpsock_fcgi_open(const struct group_config *gc, struct err *e)
+{
+    const char *url = gc->socket;
+    int fd = -1;
+    log_info("Creating socket %s", url);
+    if (strncmp(url, "unix://", 7) == 0) {
+        const char *path = url + 7;
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof sa.sun_path)
+            return err_set(e, ERR_SYSTEM, "AF_UNIX path too long");
+        strcpy(sa.sun_path, path);
+        unlink(path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return err_set(e, ERR_SYSTEM, "[Errno %d] %s", errno, strerror(errno));
+        if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+            (gc->has_socket_owner && chown(path, gc->socket_uid, gc->socket_gid) < 0) ||
+            chmod(path, (mode_t)gc->socket_mode) < 0) {
+            int errnum = errno;
+            close(fd);
+            unlink(path);
+            return err_set(e, ERR_SYSTEM, "[Errno %d] %s: '%s'", errnum, strerror(errnum), path);
+        }
+    } else if (strncmp(url, "tcp://", 6) == 0) {
+        const char *hp = url + 6;
+        const char *colon = strrchr(hp, ':');
+        if (!colon)
+            return err_set(e, ERR_SYSTEM, "bad socket url '%s'", url);
+        char host[256];
+        snprintf(host, sizeof host, "%.*s", (int)(colon - hp), hp);
+        struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+                                 .ai_flags = AI_NUMERICSERV};
+        struct addrinfo *res = NULL;
+        int rc = getaddrinfo(host, colon + 1, &hints, &res);
+        if (rc != 0)
+            return err_set(e, ERR_SYSTEM, "%s", gai_strerror(rc));
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        if (fd >= 0)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+            int errnum = errno;
+            if (fd >= 0)
+                close(fd);
+            freeaddrinfo(res);
+            return err_set(e, ERR_SYSTEM, "[Errno %d] %s", errnum, strerror(errnum));
+        }
+        freeaddrinfo(res);
+    } else {
+        return err_set(e, ERR_SYSTEM, "bad socket url '%s'", url);
+    }
+    if (listen(fd, gc->socket_backlog > 0 ? (int)gc->socket_backlog : SOMAXCONN) < 0) {
+        int errnum = errno;
+        close(fd);
+        return err_set(e, ERR_SYSTEM, "[Errno %d] %s", errnum, strerror(errnum));
+    }
+    return fd;
+}
+
+void httpsock_fcgi_close(const struct group_config *gc, int fd)
+{
+    log_info("Closing socket %s", gc->socket);
+    close(fd);
 }

@@ -414,9 +414,6 @@ static enum mood run_once(const char *path, const struct config_cli *cli, bool f
     }
     log_all_queued(cfg, &msgs);
     daemon_msgs_release(&msgs);
-    if (!cfg->nocleanup)
-        daemon_clear_autochildlogdir(cfg->childlogdir, cfg->identifier);
-
     bool nodaemon = cfg->nodaemon;
     char *pidfile = xstrdup(cfg->pidfile);
     struct supervisor s;

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "capture.h"
+#include "daemon.h"
 #include "httpsock.h"
 #include "log.h"
 #include "logfile.h"
@@ -178,6 +179,37 @@ static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
         channel_close(pr, is_out ? &pr->stdout_fd : &pr->stderr_fd, c);
 }
 
+/* [fcgi-program]: the group's socket exists while any of its processes
+ * runs, as Supervisor's reference-counted socket manager does. */
+static int fcgi_ref(struct proc *pr, struct err *e)
+{
+    struct group *g = pr->group;
+    if (g->cfg->type != GROUP_FCGI || pr->holds_fcgi)
+        return 0;
+    if (g->fcgi_refs == 0) {
+        struct err se;
+        g->fcgi_fd = httpsock_fcgi_open(g->cfg, &se);
+        if (g->fcgi_fd < 0)
+            return err_set(e, ERR_SPAWN, "could not create FastCGI socket %s for '%s': %s",
+                           g->cfg->socket, pr->p.cfg->name, se.msg);
+    }
+    g->fcgi_refs++;
+    pr->holds_fcgi = true;
+    return 0;
+}
+
+static void fcgi_unref(struct proc *pr)
+{
+    struct group *g = pr->group;
+    if (!pr->holds_fcgi)
+        return;
+    pr->holds_fcgi = false;
+    if (--g->fcgi_refs == 0) {
+        httpsock_fcgi_close(g->cfg, g->fcgi_fd);
+        g->fcgi_fd = -1;
+    }
+}
+
 /* Read everything still buffered, then release pipes, captures and logs. */
 static void proc_io_release(struct proc *pr)
 {
@@ -198,6 +230,7 @@ static void proc_io_release(struct proc *pr)
     logfile_close(pr->outlog);
     logfile_close(pr->errlog);
     pr->outlog = pr->errlog = NULL;
+    fcgi_unref(pr);
 }
 
 /* ---- the world of process.c ---- */
@@ -269,8 +302,12 @@ static pid_t ops_spawn(void *ctx, struct process *p, struct err *e)
         path_env = "/bin:/usr/bin:/usr/local/bin";
     if (spawn_resolve(pc->command, path_env, &argv, &filename, e) < 0)
         return -1;
+    if (fcgi_ref(pr, e) < 0)
+        goto fail;
+    bool fcgi = pr->holds_fcgi;
 
-    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+    /* an fcgi child gets the listening socket as stdin instead of a pipe */
+    if ((!fcgi && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
         (!pc->redirect_stderr && pipe2(errp, O_CLOEXEC) < 0)) {
         dispatcher_error(pr, errno, e);
         goto fail;
@@ -298,7 +335,7 @@ static pid_t ops_spawn(void *ctx, struct process *p, struct err *e)
         .uid = pc->uid,
         .gid = pc->gid,
         .username = pc->user,
-        .stdin_fd = in[0],
+        .stdin_fd = fcgi ? pr->group->fcgi_fd : in[0],
         .stdout_fd = out[1],
         .stderr_fd = pc->redirect_stderr ? out[1] : errp[1],
     };
@@ -312,7 +349,8 @@ static pid_t ops_spawn(void *ctx, struct process *p, struct err *e)
     pr->stdin_fd = in[1];
     pr->stdout_fd = out[0];
     pr->stderr_fd = errp[0];
-    fcntl(pr->stdin_fd, F_SETFL, O_NONBLOCK);
+    if (pr->stdin_fd >= 0)
+        fcntl(pr->stdin_fd, F_SETFL, O_NONBLOCK);
     fcntl(pr->stdout_fd, F_SETFL, O_NONBLOCK);
     pr->out = make_capture(pr, "stdout", pr->outlog, &pc->out);
     loop_add_io(s->loop, pr->stdout_fd, EPOLLIN, pipe_cb, pr);
@@ -336,6 +374,7 @@ fail:
     logfile_close(pr->outlog);
     logfile_close(pr->errlog);
     pr->outlog = pr->errlog = NULL;
+    fcgi_unref(pr);
     spawn_free_argv(argv);
     spawn_free_argv(envp);
     free(filename);
@@ -452,6 +491,7 @@ static struct group *group_new(struct supervisor *s, struct group_config *gc)
 {
     struct group *g = xcalloc(1, sizeof *g);
     g->cfg = gc;
+    g->fcgi_fd = -1;
     g->nprocs = gc->nprocs;
     g->procs = xcalloc(gc->nprocs ? gc->nprocs : 1, sizeof *g->procs);
     for (size_t i = 0; i < gc->nprocs; i++) {
@@ -699,11 +739,6 @@ int supervisor_init(struct supervisor *s, struct config *cfg, char *const *envp,
     loop_timer_init(&s->report_timer, report_timer_cb, s);
     srandom((unsigned)getpid() ^ (unsigned)loop_clock_ms());
 
-    s->ngroups = cfg->ngroups;
-    s->groups = xcalloc(cfg->ngroups ? cfg->ngroups : 1, sizeof *s->groups);
-    for (size_t i = 0; i < cfg->ngroups; i++)
-        s->groups[i] = group_new(s, cfg->groups[i]);
-
     s->listen_fds = xcalloc(cfg->nservers ? cfg->nservers : 1, sizeof *s->listen_fds);
     for (size_t i = 0; i < cfg->nservers; i++)
         s->listen_fds[i] = -1;
@@ -715,10 +750,29 @@ int supervisor_init(struct supervisor *s, struct config *cfg, char *const *envp,
         s->listen_fds[i] = fd;
         s->nlisten = i + 1;
         loop_add_io(s->loop, fd, EPOLLIN, listen_cb, s);
-        if (!sc->username)
-            log_crit("Server '%s' running without any HTTP authentication checking",
-                     sc->section);
     }
+    /* Only once the sockets are ours: a second supervisord refused on the
+     * socket must not purge the running one's AUTO logs (Supervisor does). */
+    if (!cfg->nocleanup)
+        daemon_clear_autochildlogdir(cfg->childlogdir, cfg->identifier);
+    s->groups = xcalloc(cfg->ngroups ? cfg->ngroups : 1, sizeof *s->groups);
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        s->groups[s->ngroups++] = group_new(s, cfg->groups[i]);
+        if (cfg->groups[i]->type == GROUP_FCGI) {
+            /* fail early on a socket that cannot be made, as Supervisor does */
+            struct err se;
+            int fd = httpsock_fcgi_open(cfg->groups[i], &se);
+            if (fd < 0)
+                return err_set(e, ERR_CONFIG, "Could not create FastCGI socket %s: %s",
+                               cfg->groups[i]->socket, se.msg);
+            httpsock_fcgi_close(cfg->groups[i], fd);
+        }
+    }
+
+    for (size_t i = 0; i < cfg->nservers; i++)
+        if (!cfg->servers[i].username)
+            log_crit("Server '%s' running without any HTTP authentication checking",
+                     cfg->servers[i].section);
     return 0;
 }
 

@@ -40,12 +40,15 @@ struct proc {
     char *outlog_path;        /* owned; resolved (AUTO made concrete), NULL: none */
     char *errlog_path;
     struct loop_timer *timer; /* owned */
+    bool holds_fcgi;          /* holds a reference on group->fcgi_fd */
 };
 
 struct group {
     struct group_config *cfg; /* borrowed from the supervisor's config */
     struct proc **procs;      /* owned, in cfg order */
     size_t nprocs;
+    int fcgi_fd;              /* [fcgi-program]: listening socket while any process runs, else -1 */
+    int fcgi_refs;
 };
 
 struct supervisor {
@@ -64,10 +67,11 @@ struct supervisor {
     size_t nlisten;
 };
 
-/* Build groups and processes from cfg (takes ownership of cfg), create AUTO
- * log names, open the HTTP listening sockets (Supervisor's rules for stale
- * sockets and "Another program is already listening ..."). -1 + e (the text
- * main prints as "Error: <msg>") on failure. */
+/* Open the HTTP listening sockets (Supervisor's rules for stale sockets and
+ * "Another program is already listening ..."), purge old AUTO logs (unless
+ * nocleanup), build groups and processes from cfg (takes ownership of cfg)
+ * with their AUTO log names. -1 + e (the text main prints as
+ * "Error: <msg>") on failure; supervisor_release() in every case. */
 int supervisor_init(struct supervisor *s, struct config *cfg, char *const *envp,
                     struct err *e);
 /* After daemonizing: route signals, start autostart processes in priority

@@ -3,6 +3,7 @@ stale AUTO logs at startup), NONE, redirect_stderr, rotation with backups (no
 byte lost, order kept), backups=0 truncation, SIGUSR2 reopen after the files
 were moved away. Same expectations for both implementations."""
 
+import os
 import re
 import signal
 import stat
@@ -139,3 +140,54 @@ stdout_logfile={tmp}/tick.log
     both = d.lines(path=moved_main) + d.lines()
     assert "INFO supervisord logreopen" in both
     assert "WARN received SIGTERM indicating exit request" in d.lines()
+
+
+PARSE_MSGS_CONF = SUPERVISORD_SECTION + """
+[include]
+files=conf.d/*.conf conf.d/*.nomatch
+
+[program:a]
+command={helpers}/sleeper
+stdout_logfile=AUTO
+stdout_logfile_maxbytes=0
+stderr_logfile=NONE
+
+[program:b]
+command={helpers}/sleeper
+redirect_stderr=true
+stdout_logfile=NONE
+stderr_logfile={tmp}/b.err
+"""
+
+
+def test_parse_messages_in_main_log(daemon):
+    """Parse-time messages reach the main log once it exists, CRIT first,
+    then WARN, then INFO (include notes, AUTO without rollover, ignored
+    stderr_logfile, missing include match)."""
+    d = daemon
+    (d.dir / "conf.d").mkdir()
+    (d.dir / "conf.d" / "x.conf").write_text("[program:c]\ncommand=%s/sleeper\n"
+                                             "stdout_logfile=NONE\nstderr_logfile=NONE\n"
+                                             % d.expand("{helpers}"))
+    d.start(PARSE_MSGS_CONF)
+    d.wait_log(r"^INFO supervisord started with pid %d$" % d.pid)
+    lines = d.lines()
+    head = lines[:lines.index("INFO supervisord started with pid %d" % d.pid)]
+    head = [t.replace(str(d.dir), "{tmp}") for t in head]
+    expected = [
+        'WARN No file matches via include "{tmp}/conf.d/*.nomatch"',
+        "WARN For [program:a], AUTO logging used for stdout_logfile without rollover, set "
+        "maxbytes > 0 to avoid filling up filesystem unintentionally",
+        "WARN For [program:b], redirect_stderr=true but stderr_logfile has also been set to a "
+        "filename, the filename has been ignored",
+        'INFO Included extra file "{tmp}/conf.d/x.conf" during parsing',
+    ]
+    if os.geteuid() == 0:
+        expected.insert(0, "CRIT Supervisor is running as root.  Privileges were not dropped "
+                        "because no user is specified in the config file.  If you intend to run "
+                        "as root, you can set user=root in the config file to avoid this message.")
+    assert head == expected
+    for name in ("a", "b", "c"):
+        d.spawned_pid(name)
+    assert not (d.dir / "b.err").exists()
+    assert d.stop() == 0
