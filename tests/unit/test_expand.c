@@ -133,7 +133,7 @@ static void test_python_table(void **state)
         struct err e;
         err_clear(&e);
         char *r = expand(cases[i].fmt, &vs, "prog.opt", &e);
-        char got[2048];
+        char got[8300];
         if (r)
             snprintf(got, sizeof got, "OK:%s", r);
         else
