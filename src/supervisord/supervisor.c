@@ -769,10 +769,22 @@ int supervisor_init(struct supervisor *s, struct config *cfg, char *const *envp,
         }
     }
 
-    for (size_t i = 0; i < cfg->nservers; i++)
+    /* What Supervisor's make_http_servers logs for each server. The standard
+     * factory takes no options: extra keys fail as they do in Python. */
+    for (size_t i = 0; i < cfg->nservers; i++) {
+        for (size_t k = 0; k < cfg->nrpcinterfaces; k++) {
+            const struct plugin_config *pc = &cfg->rpcinterfaces[k];
+            if (pc->extras.n > 0) {
+                log_warn("rpcinterface factory of [rpcinterface:%s] got an unexpected keyword "
+                         "argument '%s'", pc->name, pc->extras.v[0].key);
+                return err_set(e, ERR_CONFIG, "Could not make %s rpc interface", pc->name);
+            }
+            log_info("RPC interface '%s' initialized", pc->name);
+        }
         if (!cfg->servers[i].username)
             log_crit("Server '%s' running without any HTTP authentication checking",
                      cfg->servers[i].section);
+    }
     return 0;
 }
 

@@ -168,6 +168,9 @@ def test_priority_order_and_stop_escalation(daemon):
     assert d.stop(timeout=30) == 0
     stops = [t for t in d.lines(r"received SIG|stopped: |killing ")]
     stops = [re.sub(r"\(\d+\)", "(N)", t) for t in stops]
+    # SIGKILL is re-sent every stopwaitsecs until the child is reaped; on a
+    # loaded machine Python's 1 s tick can log it twice.
+    stops = [t for i, t in enumerate(stops) if i == 0 or t != stops[i - 1]]
     assert stops == [
         "WARN received SIGTERM indicating exit request",
         "WARN killing 'slow' (N) with SIGKILL",
