@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,22 @@ static void close_from_3(const struct prepared *pr)
             close(fd);
 }
 
+
+/* glibc refuses sigaction() on the signals it reserves (32, 33); an ignored
+ * disposition there would survive exec, so reset them with the raw call.
+ * The kernel's struct (handler, flags, restorer, mask) is the same on the
+ * architectures we build for; SIG_DFL needs no restorer. */
+static void reset_reserved_signal(int sig)
+{
+    struct {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        unsigned long mask;
+    } ksa = {.handler = SIG_DFL};
+    syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
+}
+
 static _Noreturn void child(const struct spawn_plan *plan, const struct prepared *pr)
 {
     struct cbuf msg = {.n = 0};
@@ -397,7 +414,8 @@ static _Noreturn void child(const struct spawn_plan *plan, const struct prepared
         if (sig == SIGKILL || sig == SIGSTOP)
             continue;
         sa.sa_handler = (sig == SIGPIPE || sig == SIGXFSZ) ? SIG_IGN : SIG_DFL;
-        sigaction(sig, &sa, NULL); /* glibc-reserved numbers fail: fine */
+        if (sigaction(sig, &sa, NULL) < 0)
+            reset_reserved_signal(sig);
     }
 
     /* Move the sources above 2 before dup2, so one of them being 0..2 cannot

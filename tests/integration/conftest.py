@@ -28,7 +28,7 @@ PY_SUPERVISORD = os.environ.get("PY_SUPERVISORD", "/usr/bin/supervisord")
 C_SUPERVISORD = os.path.abspath(os.environ.get("SUPERVISORD", str(REPO / "build" / "supervisord")))
 HELPERS_ENV = os.environ.get("HELPERS")
 HELPERS = os.path.abspath(HELPERS_ENV) if HELPERS_ENV else str(REPO / "build" / "helpers")
-HELPER_NAMES = ("sleeper", "exiter", "slowstop", "spewer", "envdump")
+HELPER_NAMES = ("sleeper", "exiter", "slowstop", "spewer", "envdump", "cleansig")
 VERSION = "4.2.5"
 
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
@@ -183,7 +183,10 @@ class Daemon:
     def start(self, config=None, args=(), daemonize=False, stdout_pipe=False, umask=0o002):
         if config is not None:
             self.write_config(config)
-        argv = [self.binary] + ([] if daemonize else ["-n"]) + ["-c", str(self.conf)] + list(args)
+        # cleansig: the daemon starts with default signal dispositions, not
+        # whatever this test runner inherited.
+        argv = [os.path.join(HELPERS, "cleansig"), self.binary] + \
+            ([] if daemonize else ["-n"]) + ["-c", str(self.conf)] + list(args)
         out = open(self.stdout_path, "wb")
         err = open(self.stderr_path, "wb")
         try:
