@@ -3,6 +3,7 @@
  * load config, drop privileges, open the log, build the supervisor,
  * daemonize, run; on SIGHUP do it all again. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,7 +418,7 @@ static enum mood run_once(const char *path, const struct config_cli *cli, bool f
     bool nodaemon = cfg->nodaemon;
     char *pidfile = xstrdup(cfg->pidfile);
     struct supervisor s;
-    if (supervisor_init(&s, cfg, environ, &e) < 0) {
+    if (supervisor_init(&s, cfg, cli, environ, &e) < 0) {
         supervisor_release(&s);
         free(pidfile);
         log_close();
@@ -438,6 +439,8 @@ static enum mood run_once(const char *path, const struct config_cli *cli, bool f
 int main(int argc, char **argv)
 {
     progname = argv[0];
+    /* A child closing its stdin or a client going away must not kill us. */
+    signal(SIGPIPE, SIG_IGN);
     struct cmdline cl;
     parse_cmdline(&cl, argc, argv);
 

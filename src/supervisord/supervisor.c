@@ -102,6 +102,31 @@ static struct proc *pidmap_take(struct pidmap *m, pid_t pid)
     return NULL;
 }
 
+/* ---- shared configs ---- */
+
+static struct cfghold *hold_new(struct config *cfg)
+{
+    struct cfghold *h = xcalloc(1, sizeof *h);
+    h->cfg = cfg;
+    h->refs = 1;
+    return h;
+}
+
+static struct cfghold *hold_ref(struct cfghold *h)
+{
+    h->refs++;
+    return h;
+}
+
+static void hold_unref(struct cfghold *h)
+{
+    if (h && --h->refs == 0) {
+        config_release(h->cfg);
+        free(h->cfg);
+        free(h);
+    }
+}
+
 /* ---- helpers ---- */
 
 static const char *env_lookup(char *const *envp, const char *name)
@@ -223,6 +248,10 @@ static void proc_io_release(struct proc *pr)
         capture_flush(pr->out);
     if (pr->err)
         capture_flush(pr->err);
+    if (pr->stdin_watch)
+        loop_del_io(pr->sup->loop, pr->stdin_fd);
+    pr->stdin_watch = false;
+    buf_reset(&pr->stdin_buf);
     close_fd(&pr->stdin_fd);
     capture_free(pr->out);
     capture_free(pr->err);
@@ -416,9 +445,11 @@ static void stop_step(struct supervisor *s);
 static void ops_state_changed(void *ctx, struct process *p, enum proc_state from)
 {
     struct proc *pr = ctx;
-    (void)from;
-    if (pr->sup->stopping && process_state_is_stopped(p->state))
-        stop_step(pr->sup);
+    struct supervisor *s = pr->sup;
+    if (s->change_fn)
+        s->change_fn(s->change_arg, pr, from);
+    if (s->stopping && process_state_is_stopped(p->state))
+        stop_step(s);
 }
 
 static bool ops_may_autostart(void *ctx)
@@ -487,10 +518,12 @@ static char *resolve_log(const struct config *cfg, const struct process_config *
     }
 }
 
-static struct group *group_new(struct supervisor *s, struct group_config *gc)
+static struct group *group_new(struct supervisor *s, struct group_config *gc,
+                               struct cfghold *hold)
 {
     struct group *g = xcalloc(1, sizeof *g);
     g->cfg = gc;
+    g->hold = hold_ref(hold);
     g->fcgi_fd = -1;
     g->nprocs = gc->nprocs;
     g->procs = xcalloc(gc->nprocs ? gc->nprocs : 1, sizeof *g->procs);
@@ -500,6 +533,7 @@ static struct group *group_new(struct supervisor *s, struct group_config *gc)
         pr->sup = s;
         pr->stdin_fd = pr->stdout_fd = pr->stderr_fd = -1;
         pr->timer = xcalloc(1, sizeof *pr->timer);
+        buf_init(&pr->stdin_buf);
         loop_timer_init(pr->timer, proc_timer_cb, pr);
         process_init(&pr->p, gc->procs[i], &proc_ops, pr);
         pr->p.owner = pr;
@@ -521,9 +555,11 @@ static void group_free(struct supervisor *s, struct group *g)
         free(pr->timer);
         free(pr->outlog_path);
         free(pr->errlog_path);
+        buf_release(&pr->stdin_buf);
         free(pr);
     }
     free(g->procs);
+    hold_unref(g->hold);
     free(g);
 }
 
@@ -728,10 +764,14 @@ static void listen_cb(struct loop *l, int fd, uint32_t events, void *arg)
 
 /* ---- public ---- */
 
-int supervisor_init(struct supervisor *s, struct config *cfg, char *const *envp, struct err *e)
+int supervisor_init(struct supervisor *s, struct config *cfg, const struct config_cli *cli,
+                    char *const *envp, struct err *e)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
+    s->hold = hold_new(cfg);
+    s->pending = hold_ref(s->hold);
+    s->cli = cli;
     s->envp = envp;
     s->mood = MOOD_RUNNING;
     s->loop = loop_new();
@@ -757,7 +797,7 @@ int supervisor_init(struct supervisor *s, struct config *cfg, char *const *envp,
         daemon_clear_autochildlogdir(cfg->childlogdir, cfg->identifier);
     s->groups = xcalloc(cfg->ngroups ? cfg->ngroups : 1, sizeof *s->groups);
     for (size_t i = 0; i < cfg->ngroups; i++) {
-        s->groups[s->ngroups++] = group_new(s, cfg->groups[i]);
+        s->groups[s->ngroups++] = group_new(s, cfg->groups[i], s->hold);
         if (cfg->groups[i]->type == GROUP_FCGI) {
             /* fail early on a socket that cannot be made, as Supervisor does */
             struct err se;
@@ -817,8 +857,8 @@ void supervisor_release(struct supervisor *s)
     pidmap_free(s->pids);
     loop_timer_cancel(s->loop, &s->report_timer);
     loop_free(s->loop);
-    config_release(s->cfg);
-    free(s->cfg);
+    hold_unref(s->pending);
+    hold_unref(s->hold);
     memset(s, 0, sizeof *s);
 }
 
@@ -833,4 +873,218 @@ struct proc *supervisor_find(const struct supervisor *s, const char *group, cons
                 return g->procs[j];
     }
     return NULL;
+}
+
+struct group *supervisor_group(const struct supervisor *s, const char *name)
+{
+    for (size_t i = 0; i < s->ngroups; i++)
+        if (strcmp(s->groups[i]->cfg->name, name) == 0)
+            return s->groups[i];
+    return NULL;
+}
+
+void supervisor_set_change_hook(struct supervisor *s, supervisor_change_fn fn, void *arg)
+{
+    s->change_fn = fn;
+    s->change_arg = arg;
+}
+
+/* ---- child stdin ---- */
+
+static void stdin_cb(struct loop *l, int fd, uint32_t events, void *arg);
+
+/* Write what the pipe takes now; watch for EPOLLOUT while bytes remain.
+ * Returns -1 with errno set on a write error (EPIPE: the child closed it). */
+static int stdin_flush(struct proc *pr)
+{
+    struct buf *b = &pr->stdin_buf;
+    while (b->len > 0) {
+        ssize_t n = write(pr->stdin_fd, b->data, b->len);
+        if (n > 0) {
+            buf_consume(b, (size_t)n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        return -1;
+    }
+    bool want = b->len > 0;
+    if (want && !pr->stdin_watch)
+        loop_add_io(pr->sup->loop, pr->stdin_fd, EPOLLOUT, stdin_cb, pr);
+    else if (!want && pr->stdin_watch)
+        loop_del_io(pr->sup->loop, pr->stdin_fd);
+    pr->stdin_watch = want;
+    return 0;
+}
+
+static void stdin_close(struct proc *pr)
+{
+    if (pr->stdin_watch)
+        loop_del_io(pr->sup->loop, pr->stdin_fd);
+    pr->stdin_watch = false;
+    buf_reset(&pr->stdin_buf);
+    close_fd(&pr->stdin_fd);
+}
+
+static void stdin_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+    struct proc *pr = arg;
+    (void)l;
+    (void)fd;
+    (void)events;
+    if (stdin_flush(pr) < 0) {
+        log_debug("cannot write to stdin of '%s': %s", pr->p.cfg->name, strerror(errno));
+        stdin_close(pr);
+    }
+}
+
+int supervisor_write_stdin(struct proc *pr, const char *data, size_t len, struct err *e)
+{
+    if (pr->p.pid == 0 || pr->p.killing)
+        return err_set(e, ERR_STATE, "NOT_RUNNING");
+    if (pr->stdin_fd < 0)
+        return err_set(e, ERR_NOTFOUND, "NO_FILE");
+    buf_append(&pr->stdin_buf, data, len);
+    if (stdin_flush(pr) < 0) {
+        int errnum = errno;
+        stdin_close(pr);
+        if (errnum == EPIPE)
+            return err_set(e, ERR_NOTFOUND, "NO_FILE");
+        return err_set(e, ERR_SYSTEM, "%s", strerror(errnum));
+    }
+    return 0;
+}
+
+/* ---- logs ---- */
+
+/* Supervisor removes the file and reopens it; a process that is not
+ * running has no open handler, so the file is just emptied in place. */
+static int clear_one(struct logfile *lf, const char *path, struct err *e)
+{
+    if (lf)
+        return logfile_clear(lf, e);
+    if (!path)
+        return 0;
+    if (unlink(path) < 0 && errno != ENOENT)
+        return err_set(e, ERR_SYSTEM, "cannot remove '%s': %s", path, strerror(errno));
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+int supervisor_clear_proc_logs(struct proc *pr, struct err *e)
+{
+    if (clear_one(pr->outlog, pr->outlog_path, e) < 0)
+        return -1;
+    return clear_one(pr->errlog, pr->errlog_path, e);
+}
+
+/* ---- reread, add, remove ---- */
+
+static void names_push(char ***v, size_t *n, size_t *cap, const char *name)
+{
+    *v = xgrow(*v, cap, *n + 2, sizeof **v);
+    (*v)[(*n)++] = xstrdup(name);
+    (*v)[*n] = NULL;
+}
+
+void supervisor_free_names(char **names)
+{
+    if (!names)
+        return;
+    for (char **p = names; *p; p++)
+        free(*p);
+    free(names);
+}
+
+int supervisor_reread(struct supervisor *s, char ***added, char ***changed, char ***removed,
+                      struct err *e)
+{
+    struct config *cfg = xcalloc(1, sizeof *cfg);
+    if (config_load(cfg, s->cfg->path, s->cli, s->envp, NULL, e) < 0) {
+        config_release(cfg);
+        free(cfg);
+        e->code = ERR_CONFIG;
+        return -1;
+    }
+    hold_unref(s->pending);
+    s->pending = hold_new(cfg);
+
+    size_t na = 0, nc = 0, nr = 0, ca = 1, cc = 1, cr = 1;
+    *added = xcalloc(1, sizeof **added);
+    *changed = xcalloc(1, sizeof **changed);
+    *removed = xcalloc(1, sizeof **removed);
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        const struct group *g = supervisor_group(s, cfg->groups[i]->name);
+        if (!g)
+            names_push(added, &na, &ca, cfg->groups[i]->name);
+        else if (!group_config_equal(g->cfg, cfg->groups[i]))
+            names_push(changed, &nc, &cc, cfg->groups[i]->name);
+    }
+    for (size_t i = 0; i < s->ngroups; i++)
+        if (!config_group(cfg, s->groups[i]->cfg->name))
+            names_push(removed, &nr, &cr, s->groups[i]->cfg->name);
+    return 0;
+}
+
+int supervisor_add_group(struct supervisor *s, const char *name, struct err *e)
+{
+    struct group_config *gc = config_group(s->pending->cfg, name);
+    if (!gc)
+        return err_set(e, ERR_NOTFOUND, "BAD_NAME");
+    if (supervisor_group(s, name))
+        return err_set(e, ERR_STATE, "ALREADY_ADDED");
+    if (gc->type == GROUP_FCGI) {
+        struct err se;
+        int fd = httpsock_fcgi_open(gc, &se);
+        if (fd < 0)
+            return err_set(e, ERR_SYSTEM, "Could not create FastCGI socket %s: %s", gc->socket,
+                           se.msg);
+        httpsock_fcgi_close(gc, fd);
+    }
+    struct group *g = group_new(s, gc, s->pending);
+    /* keep groups sorted by priority; a tie goes after its equals, as
+     * Supervisor's stable sort of an appended dict entry does */
+    size_t at = s->ngroups;
+    while (at > 0 && s->groups[at - 1]->cfg->priority > gc->priority)
+        at--;
+    s->groups = xrealloc(s->groups, (s->ngroups + 1) * sizeof *s->groups);
+    memmove(s->groups + at + 1, s->groups + at, (s->ngroups - at) * sizeof *s->groups);
+    s->groups[at] = g;
+    s->ngroups++;
+    for (size_t j = 0; j < g->nprocs; j++)
+        process_autostart(&g->procs[j]->p);
+    return 0;
+}
+
+int supervisor_remove_group(struct supervisor *s, const char *name, struct err *e)
+{
+    size_t at = 0;
+    while (at < s->ngroups && strcmp(s->groups[at]->cfg->name, name) != 0)
+        at++;
+    if (at == s->ngroups)
+        return err_set(e, ERR_NOTFOUND, "BAD_NAME");
+    struct group *g = s->groups[at];
+    if (group_has_unstopped(g))
+        return err_set(e, ERR_STATE, "STILL_RUNNING");
+    for (size_t j = 0; j < g->nprocs; j++)
+        if (g->procs[j]->p.pid > 0) /* UNKNOWN: reaped later as an unknown pid */
+            pidmap_take(s->pids, g->procs[j]->p.pid);
+    memmove(s->groups + at, s->groups + at + 1, (s->ngroups - at - 1) * sizeof *s->groups);
+    s->ngroups--;
+    group_free(s, g);
+    return 0;
+}
+
+const struct config *supervisor_pending_config(const struct supervisor *s)
+{
+    return s->pending->cfg;
+}
+
+bool supervisor_group_active(const struct supervisor *s, const char *name)
+{
+    return supervisor_group(s, name) != NULL;
 }
