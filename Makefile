@@ -3,9 +3,10 @@
 #   make run        build and run supervisord in the foreground on etc/demo.conf
 #   make check      unit + integration tests + fuzz corpus replay; ends "N passed, N failed"
 #   make SANITIZE=address,undefined check   the same, built with sanitizers (in build/san)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc/supervisor
 
 PREFIX  ?= /usr/local
+SYSCONFDIR ?= /etc/supervisor
 DESTDIR ?=
 CC      ?= gcc
 ifeq ($(origin CC),default)
@@ -121,7 +122,7 @@ install: $(O)/supervisord
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(O)/supervisord $(DESTDIR)$(PREFIX)/bin/supervisord
 	install -m 0644 doc/supervisord.8 $(DESTDIR)$(PREFIX)/share/man/man8/supervisord.8
-	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|/etc/supervisor|g' \
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    etc/supervisord.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/supervisord.service
 
 clean:

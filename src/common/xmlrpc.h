@@ -56,6 +56,8 @@ void xmlrpc_array_push(struct xmlrpc_value *a, struct xmlrpc_value *v);
 void xmlrpc_struct_set(struct xmlrpc_value *st, const char *name, struct xmlrpc_value *v);
 const struct xmlrpc_value *xmlrpc_struct_get(const struct xmlrpc_value *st, const char *name);
 void xmlrpc_free(struct xmlrpc_value *v); /* NULL ok */
+/* A deep copy (NULL in, NULL out); the caller frees it. */
+struct xmlrpc_value *xmlrpc_copy(const struct xmlrpc_value *v);
 
 /* A decoded methodCall. */
 struct xmlrpc_call {
@@ -66,25 +68,42 @@ void xmlrpc_call_release(struct xmlrpc_call *c);
 
 /* Limits on hostile input. */
 #define XMLRPC_MAX_DEPTH 64
-#define XMLRPC_MAX_VALUES 1000000
+#define XMLRPC_MAX_VALUES 1000000          /* elements per document */
+#define XMLRPC_MAX_BODY (256u * 1024 * 1024) /* bytes; expat takes an int length */
 
 enum xmlrpc_parse_status {
     XMLRPC_PARSE_OK = 0,
     XMLRPC_PARSE_BAD = -1,      /* Supervisor answers HTTP 400 */
     XMLRPC_PARSE_NOT_UTF8 = -2, /* Supervisor closes the connection without a response */
 };
-/* Decode a methodCall with Supervisor's rules (spec rpc-http-ctl 1.9):
+/* Any DOCTYPE, nesting deeper than XMLRPC_MAX_DEPTH elements, more than
+ * XMLRPC_MAX_VALUES elements or a body over XMLRPC_MAX_BODY is refused (BAD
+ * for a call, -1 for a response); e->code is ERR_USAGE for every bad input.
+ *
+ * Decode a methodCall with Supervisor's rules (spec rpc-http-ctl 1.9):
  * int/i4, boolean is text == "1", string, double, dateTime.iso8601 (kept as
  * text), base64 decoded leniently then required to be UTF-8, array, struct,
  * untyped <value>text</value> is a string, unknown child tags give their text
  * as a string, <nil/> gives NIL, <params> may be absent, an empty or missing
- * methodName is BAD. e gets a short reason. */
+ * methodName is BAD. The whole ElementTree model is followed: params are
+ * the children of the last <params> to end (any tag: <params><value>..
+ * works without <param>), <value> takes its first child's value, an unknown
+ * element with no text gives NIL. Deviations (all BAD where Python would
+ * go on): integers beyond long long, non-string struct member names,
+ * non-ASCII digits in int/double/dateTime, any DOCTYPE. A body that is not
+ * strict UTF-8 gives NOT_UTF8 before any parsing. e gets a short reason.
+ * On OK the caller releases *out; otherwise *out is empty. */
 enum xmlrpc_parse_status xmlrpc_parse_call(const char *body, size_t len, struct xmlrpc_call *out,
                                            struct err *e);
 
 /* Decode a methodResponse (client side). Returns 0 with *result set (owned)
  * and *fault_code = 0, or 0 with *fault_code != 0 and *fault_string set
- * (owned) for a fault, or -1 + e on malformed XML. */
+ * (owned) for a fault, or -1 + e on malformed XML. It reads what Python's
+ * xmlrpc.client reads (i8/nil/base64/double/dateTime too; untyped values are
+ * strings; base64 gives the raw bytes in a STRING, dateTime its text). A
+ * response with zero or several params gives them all as an ARRAY. A fault
+ * whose faultCode is not a non-zero int or whose faultString is not a
+ * string is malformed (-1). The declared encoding of the document counts. */
 int xmlrpc_parse_response(const char *body, size_t len, struct xmlrpc_value **result,
                           int *fault_code, char **fault_string, struct err *e);
 
@@ -97,5 +116,19 @@ void xmlrpc_write_fault(struct buf *out, int code, const char *string);
 void xmlrpc_write_call(struct buf *out, const char *method, const struct xmlrpc_value *params);
 /* One <value>...</value> as Python marshals it (used by the three above). */
 void xmlrpc_write_value(struct buf *out, const struct xmlrpc_value *v);
+/* Python cannot marshal ints outside 32 bits (OverflowError) nor None
+ * without allow_none: Supervisor then answers HTTP 500. Returns 0 when v
+ * would marshal, else -1 + e; the writers above do not check. */
+int xmlrpc_check_marshal(const struct xmlrpc_value *v, struct err *e);
+
+/* Helpers shared with other parsers. */
+/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+bool xmlrpc_utf8_valid(const char *s, size_t n);
+/* base64.decodebytes: non-alphabet bytes skipped, a completing pad ends the
+ * input; -1 on a dangling quad ("Incorrect padding"). *out (malloc'ed,
+ * NUL-terminated, *outlen bytes) is the caller's. */
+int xmlrpc_base64_decode(const char *in, size_t n, char **out, size_t *outlen);
+/* repr(float) into out (32 bytes are enough). */
+void xmlrpc_format_double(char *out, size_t size, double d);
 
 #endif

@@ -17,10 +17,12 @@
 #include "buf.h"
 #include "capture.h"
 #include "daemon.h"
+#include "httpd.h"
 #include "httpsock.h"
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
+#include "rpc.h"
 #include "spawn.h"
 #include "xalloc.h"
 
@@ -750,18 +752,6 @@ static void signal_cb(struct loop *l, int signo, void *arg)
     }
 }
 
-/* Until the HTTP server lands, connections are accepted and closed, so a
- * second supervisord still sees this one answer on the socket. */
-static void listen_cb(struct loop *l, int fd, uint32_t events, void *arg)
-{
-    (void)l;
-    (void)events;
-    (void)arg;
-    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-    if (c >= 0)
-        close(c);
-}
-
 /* ---- public ---- */
 
 int supervisor_init(struct supervisor *s, struct config *cfg, const struct config_cli *cli,
@@ -789,7 +779,6 @@ int supervisor_init(struct supervisor *s, struct config *cfg, const struct confi
             return -1;
         s->listen_fds[i] = fd;
         s->nlisten = i + 1;
-        loop_add_io(s->loop, fd, EPOLLIN, listen_cb, s);
     }
     /* Only once the sockets are ours: a second supervisord refused on the
      * socket must not purge the running one's AUTO logs (Supervisor does). */
@@ -825,6 +814,13 @@ int supervisor_init(struct supervisor *s, struct config *cfg, const struct confi
             log_crit("Server '%s' running without any HTTP authentication checking",
                      cfg->servers[i].section);
     }
+    if (cfg->nservers > 0) {
+        s->rpc = rpc_new(s);
+        s->httpd = httpd_new(s->loop, cfg->servers, s->listen_fds, s->nlisten, rpc_http_handler,
+                             s->rpc, e);
+        if (!s->httpd)
+            return -1;
+    }
     return 0;
 }
 
@@ -845,14 +841,15 @@ enum mood supervisor_run(struct supervisor *s)
 
 void supervisor_release(struct supervisor *s)
 {
+    if (s->rpc)
+        rpc_release_waiters(s->rpc);
+    httpd_free(s->httpd);
+    rpc_free(s->rpc);
     for (size_t i = 0; i < s->ngroups; i++)
         group_free(s, s->groups[i]);
     free(s->groups);
-    for (size_t i = 0; i < s->nlisten; i++) {
-        if (s->listen_fds[i] >= 0)
-            loop_del_io(s->loop, s->listen_fds[i]);
+    for (size_t i = 0; i < s->nlisten; i++)
         httpsock_close(&s->cfg->servers[i], s->listen_fds[i]);
-    }
     free(s->listen_fds);
     pidmap_free(s->pids);
     loop_timer_cancel(s->loop, &s->report_timer);

@@ -28,7 +28,7 @@ PY_SUPERVISORD = os.environ.get("PY_SUPERVISORD", "/usr/bin/supervisord")
 C_SUPERVISORD = os.path.abspath(os.environ.get("SUPERVISORD", str(REPO / "build" / "supervisord")))
 HELPERS_ENV = os.environ.get("HELPERS")
 HELPERS = os.path.abspath(HELPERS_ENV) if HELPERS_ENV else str(REPO / "build" / "helpers")
-HELPER_NAMES = ("sleeper", "exiter", "slowstop", "spewer", "envdump", "cleansig")
+HELPER_NAMES = ("sleeper", "exiter", "slowstop", "spewer", "envdump", "cleansig", "sigrec")
 VERSION = "4.2.5"
 
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
