@@ -91,7 +91,8 @@ enum xmlrpc_parse_status {
  * element with no text gives NIL. Deviations (all BAD where Python would
  * go on): integers beyond long long, non-string struct member names,
  * non-ASCII digits in int/double/dateTime, any DOCTYPE. A body that is not
- * strict UTF-8 gives NOT_UTF8 before any parsing. e gets a short reason.
+ * strict UTF-8 gives NOT_UTF8 before any parsing. e gets a short reason;
+ * a missing or empty methodName is the only one reading "no method name".
  * On OK the caller releases *out; otherwise *out is empty. */
 enum xmlrpc_parse_status xmlrpc_parse_call(const char *body, size_t len, struct xmlrpc_call *out,
                                            struct err *e);
@@ -112,9 +113,13 @@ int xmlrpc_parse_response(const char *body, size_t len, struct xmlrpc_value **re
  *  </param>\n</params>\n</methodResponse>\n". Only & < > are escaped. */
 void xmlrpc_write_response(struct buf *out, const struct xmlrpc_value *v);
 void xmlrpc_write_fault(struct buf *out, int code, const char *string);
-/* A methodCall (client side), as xmlrpc.client sends it. */
+/* A methodCall (client side), as xmlrpc.client sends it: params is an ARRAY
+ * of the parameters (NULL = none); the method name is written unescaped,
+ * like Python's. */
 void xmlrpc_write_call(struct buf *out, const char *method, const struct xmlrpc_value *params);
-/* One <value>...</value> as Python marshals it (used by the three above). */
+/* One <value>...</value> as Python marshals it (used by the three above);
+ * NIL is "<value><nil/></value>" with no newline, as allow_none writes it;
+ * doubles are repr(), strings raw UTF-8 with only & < > escaped. */
 void xmlrpc_write_value(struct buf *out, const struct xmlrpc_value *v);
 /* Python cannot marshal ints outside 32 bits (OverflowError) nor None
  * without allow_none: Supervisor then answers HTTP 500. Returns 0 when v

@@ -24,26 +24,27 @@
 #include "xalloc.h"
 
 struct httpd_server {
-    struct httpd *h;          /* back pointer */
-    size_t index;             /* position in httpd_new's arrays */
-    char *section;            /* owned; for messages */
-    char *username;           /* owned; NULL: no auth */
-    char *password;           /* owned; plain or "{SHA}<hex>" */
-    struct MHD_Daemon *d;     /* owned; closes its duplicate of the listen fd */
-    int epfd;                 /* MHD's epoll fd, watched in our loop; -1 if none */
+    struct httpd *h;      /* back pointer */
+    size_t index;         /* position in httpd_new's arrays */
+    char *section;        /* owned; for messages */
+    char *username;       /* owned; NULL: no auth */
+    char *password;       /* owned; plain or "{SHA}<hex>" */
+    struct MHD_Daemon *d; /* owned; closes its duplicate of the listen fd */
+    int epfd;             /* MHD's epoll fd, watched in our loop; -1 if none */
 };
 
 struct httpd {
-    struct loop *loop;            /* borrowed */
-    struct httpd_server *srv;     /* owned array of n */
+    struct loop *loop;        /* borrowed */
+    struct httpd_server *srv; /* owned array of n */
     size_t n;
     httpd_handler handler;
     void *arg;
-    struct loop_timer timer;      /* MHD_get_timeout, or a kick after a resume */
-    struct httpd_req *reqs;       /* live requests (doubly linked) */
+    struct loop_timer timer; /* MHD_get_timeout, or a kick after a resume */
+    struct httpd_req *reqs;  /* live requests (doubly linked) */
     size_t nreqs;
-    unsigned timeout;             /* seconds, applied per request */
-    struct buf startlog;          /* MHD messages while a daemon starts */
+    unsigned timeout;    /* seconds, applied per request */
+    bool kicked;         /* a resume happened: MHD_run on the next pass */
+    struct buf startlog; /* MHD messages while a daemon starts */
     bool starting;
 };
 
@@ -56,24 +57,26 @@ struct header {
  * about its end (it was handed over and is unanswered or mid-stream). */
 struct httpd_req {
     struct httpd_server *s;
-    struct MHD_Connection *conn; /* borrowed from MHD */
+    struct MHD_Connection *conn;   /* borrowed from MHD */
     char *method, *path, *version; /* owned copies */
     struct buf body;
-    struct header *hdrs;         /* owned, in the order added */
+    size_t received;     /* body bytes read, kept or not */
+    struct header *hdrs; /* owned, in the order added */
     size_t nhdrs, caphdrs;
-    struct MHD_Response *resp;   /* built, waiting to be queued (ours until then) */
-    int status;                  /* of resp */
-    struct buf out;              /* stream bytes not yet taken by MHD */
+    struct MHD_Response *resp; /* built, waiting to be queued (ours until then) */
+    int status;                /* of resp */
+    struct buf out;            /* stream bytes not yet taken by MHD */
     void *data;
     httpd_abort_cb on_abort;
-    int watch_fd;                /* client socket watched for hang-up while suspended; -1 */
-    bool handled;                /* handler called */
-    bool in_handler;             /* inside the handler call: no resume needed */
+    int watch_fd;    /* client socket watched for hang-up while suspended; -1 */
+    bool handled;    /* handler called */
+    bool in_handler; /* inside the handler call: no resume needed */
     bool owned;
     bool suspended;
     bool streaming, stream_ended;
-    bool closing;                /* httpd_close: drop without a response */
-    bool gone;                   /* client hung up (or server stopping) */
+    bool closing;      /* httpd_close: drop without a response */
+    bool gone;         /* client hung up (or server stopping) */
+    bool unauthorized; /* 401 once the body is read (and dropped) */
     struct httpd_req *prev, *next;
 };
 
@@ -198,6 +201,13 @@ static bool auth_ok(const struct httpd_server *s, struct MHD_Connection *conn)
 
 static void rearm(struct httpd *h)
 {
+    if (h->kicked) {
+        /* MHD_get_timeout does not count resumed connections, and a resume
+         * made inside MHD_run (one request answering another) does not
+         * wake its epoll fd either */
+        loop_timer_arm(h->loop, &h->timer, loop_now(h->loop));
+        return;
+    }
     bool any = false;
     MHD_UNSIGNED_LONG_LONG best = 0;
     for (size_t i = 0; i < h->n; i++) {
@@ -228,7 +238,9 @@ static void run_all(struct httpd *h)
 static void timer_cb(struct loop *l, void *arg)
 {
     (void)l;
-    run_all(arg);
+    struct httpd *h = arg;
+    h->kicked = false;
+    run_all(h);
 }
 
 static void epoll_cb(struct loop *l, int fd, uint32_t events, void *arg)
@@ -241,10 +253,10 @@ static void epoll_cb(struct loop *l, int fd, uint32_t events, void *arg)
     rearm(s->h);
 }
 
-/* MHD wants MHD_run soon after a resume (its ITC wakes our epoll too, but
- * the API asks for it): run on the next iteration. */
+/* MHD wants MHD_run after a resume: run every daemon on the next pass. */
 static void kick(struct httpd *h)
 {
+    h->kicked = true;
     loop_timer_arm(h->loop, &h->timer, loop_now(h->loop));
 }
 
@@ -517,7 +529,7 @@ static enum MHD_Result queue(struct httpd_req *r)
     return ret;
 }
 
-/* An answer given before the body is read (401, 413). */
+/* An answer from httpd itself (401, 413), before or after the body. */
 static enum MHD_Result early(struct httpd_req *r, int status, bool unauthorized)
 {
     if (unauthorized) {
@@ -534,9 +546,8 @@ static enum MHD_Result early(struct httpd_req *r, int status, bool unauthorized)
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     struct httpd_server *s = cls;
     struct httpd *h = s->h;
@@ -546,29 +557,35 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         r = req_new(s, conn, method, url, version);
         *con_cls = r;
         MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, h->timeout);
-        if (!auth_ok(s, conn))
-            return early(r, 401, true);
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        r->unauthorized = !auth_ok(s, conn);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             errno = 0;
             char *end;
             unsigned long long v = strtoull(cl, &end, 10);
             if (end != cl && (errno == ERANGE || v > HTTPD_MAX_BODY))
-                return early(r, 413, false);
+                return r->unauthorized ? early(r, 401, true) : early(r, 413, false);
         }
         return MHD_YES;
     }
 
     if (*upload_data_size) {
         /* only a chunked body can get here past the cap: drop it */
-        if (r->body.len + *upload_data_size > HTTPD_MAX_BODY)
+        if (*upload_data_size > HTTPD_MAX_BODY - r->received)
             return MHD_NO;
-        buf_append(&r->body, upload_data, *upload_data_size);
+        r->received += *upload_data_size;
+        /* an unauthorized body is read and dropped, as medusa does: a
+         * client still sending it would otherwise fail on a closed socket
+         * instead of seeing the 401 */
+        if (!r->unauthorized)
+            buf_append(&r->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
 
+    if (r->unauthorized)
+        return early(r, 401, true);
     if (r->gone || r->closing)
         return MHD_NO;
     if (!r->handled) {
@@ -682,14 +699,15 @@ static int server_start(struct httpd *h, struct httpd_server *s, int fd, struct 
                        strerror(errno));
     h->starting = true;
     buf_reset(&h->startlog);
-    s->d = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-            MHD_USE_SUPPRESS_DATE_NO_CLOCK, /* Date is ours, placed after Server */ 0, NULL, NULL, access_cb, s,
-        /* the logger must come first to see errors from the options */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_LISTEN_SOCKET, dupfd,
-        MHD_OPTION_CONNECTION_LIMIT, HTTPD_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)HTTPD_CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, HTTPD_CONN_TIMEOUT,
-        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
+    s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                                MHD_USE_SUPPRESS_DATE_NO_CLOCK,
+                            /* Date is ours, placed after Server */ 0, NULL, NULL, access_cb, s,
+                            /* the logger must come first to see errors from the options */
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_LISTEN_SOCKET, dupfd,
+                            MHD_OPTION_CONNECTION_LIMIT, HTTPD_MAX_CONNECTIONS,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONN_MEMORY,
+                            MHD_OPTION_CONNECTION_TIMEOUT, HTTPD_CONN_TIMEOUT,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
     h->starting = false;
     if (!s->d) {
         close(dupfd);

@@ -64,11 +64,11 @@ size_t httpd_active(const struct httpd *h);
  * owned by httpd. The path is %xx-decoded, without the query. */
 const char *httpd_req_method(const struct httpd_req *r);
 const char *httpd_req_path(const struct httpd_req *r);
-const char *httpd_req_version(const struct httpd_req *r);               /* "HTTP/1.1" */
-const char *httpd_req_query(const struct httpd_req *r, const char *key); /* NULL if absent */
+const char *httpd_req_version(const struct httpd_req *r);                  /* "HTTP/1.1" */
+const char *httpd_req_query(const struct httpd_req *r, const char *key);   /* NULL if absent */
 const char *httpd_req_header(const struct httpd_req *r, const char *name); /* NULL if absent;
                                                                               name caseless */
-const char *httpd_req_body(const struct httpd_req *r, size_t *len); /* NUL-terminated */
+const char *httpd_req_body(const struct httpd_req *r, size_t *len);        /* NUL-terminated */
 /* Which server (index into httpd_new's arrays) the request came to. */
 size_t httpd_req_server(const struct httpd_req *r);
 /* Per-request pointer for the handler's own state. */

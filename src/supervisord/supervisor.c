@@ -444,14 +444,26 @@ static double ops_wallclock(void *ctx)
 
 static void stop_step(struct supervisor *s);
 
+static void stop_step_deferred(void *arg)
+{
+    struct supervisor *s = arg;
+    s->stop_step_queued = false;
+    if (s->stopping)
+        stop_step(s);
+}
+
 static void ops_state_changed(void *ctx, struct process *p, enum proc_state from)
 {
     struct proc *pr = ctx;
     struct supervisor *s = pr->sup;
     if (s->change_fn)
         s->change_fn(s->change_arg, pr, from);
-    if (s->stopping && process_state_is_stopped(p->state))
-        stop_step(s);
+    /* The next group is stopped after this change is fully handled (and
+     * logged), as Supervisor does on its next loop pass. */
+    if (s->stopping && process_state_is_stopped(p->state) && !s->stop_step_queued) {
+        s->stop_step_queued = true;
+        loop_defer(s->loop, stop_step_deferred, s);
+    }
 }
 
 static bool ops_may_autostart(void *ctx)
@@ -841,6 +853,7 @@ enum mood supervisor_run(struct supervisor *s)
 
 void supervisor_release(struct supervisor *s)
 {
+    s->stopping = false; /* a queued stop step must not run on what we free */
     if (s->rpc)
         rpc_release_waiters(s->rpc);
     httpd_free(s->httpd);

@@ -77,6 +77,7 @@ struct supervisor {
     char *const *envp;        /* borrowed (environ) */
     enum mood mood;
     bool stopping;            /* ordered stop in progress */
+    bool stop_step_queued;    /* a stop step is deferred to the end of this iteration */
     size_t nstop_groups;      /* groups[0 .. nstop_groups) still to stop */
     double lastshutdownreport;
     struct loop_timer report_timer; /* "waiting for ... to die" every 3 s while stopping */

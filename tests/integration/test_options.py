@@ -15,6 +15,8 @@ import os
 import re
 import stat
 
+import pytest
+
 from conftest import SUPERVISORD_SECTION, parse_kv, pid_alive, wait_for
 
 SUCCESS = ("INFO success: %s entered RUNNING state, process has stayed up for > than "
@@ -24,6 +26,7 @@ SUCCESS = ("INFO success: %s entered RUNNING state, process has stayed up for > 
 def norm(d, text):
     text = text.replace(str(d.dir), "{tmp}")
     text = re.sub(r"with pid \d+", "with pid N", text)
+    text = re.sub(r"\(pid \d+\)", "(pid N)", text)
     text = re.sub(r"\(\d+\)", "(N)", text)
     return text
 
@@ -421,7 +424,7 @@ def test_debug_strip_ansi_and_main_log_rotation(daemons):
     dbg_ansi = ANSI_STRIPPED + "sleeper %d up\n" % dbg.spawned_pid("ansi")
     wait_for(lambda: ansi.exists() and ansi.read_bytes() == dbg_ansi.encode(), 10,
              "stripped ansi.log (%s)" % dbg.impl)
-    dbg.wait_log(r"^DEBG 'spew' stdout output:\nEND$", timeout=15)
+    dbg.wait_log(r"^DEBG 'spew' stdout output:\n([\s\S]*\n)?END$", timeout=15)
 
     wansi = warn.dir / "ansi.log"
     # (no `spawned:` line at loglevel=warn: the pid comes from /proc)
@@ -548,3 +551,37 @@ def test_environment_umask_path_and_auto_logs(daemon):
     assert len(fresh) == 4 and all(re.match(p, n) for p, n in zip(pattern, fresh)), fresh
     assert d.stop() == 0
     assert sorted(os.listdir(logs)) == names, "AUTO logs are not removed at shutdown"
+
+
+ORDER_CONF = SUPERVISORD_SECTION + """\
+loglevel=debug
+
+[program:early]
+command={helpers}/sleeper
+priority=1
+stdout_logfile=NONE
+stderr_logfile=NONE
+
+[program:late]
+command=/bin/sh -c 'trap "sleep 0.3; exit 0" TERM; : > {tmp}/late.ready; while :; do sleep 0.1; done'
+priority=2
+stdout_logfile=NONE
+stderr_logfile=NONE
+"""
+
+
+def test_debug_stop_lines_in_order(daemon):
+    """Shutdown at loglevel=debug: each group's `killing` DEBG line, then its
+    `stopped:` line, then the next group's."""
+    d = daemon.start(ORDER_CONF)
+    d.wait_log(r"spawned: 'late'")
+    d.wait_log(r"spawned: 'early'")
+    wait_for((d.dir / "late.ready").exists, 5, "late's trap installed")
+    assert d.stop() == 0
+    seq = [norm(d, t) for t in d.lines(r"^(DEBG killing|INFO stopped:)")]
+    assert seq == [
+        "DEBG killing late (pid N) with signal SIGTERM",
+        "INFO stopped: late (exit status 0)",
+        "DEBG killing early (pid N) with signal SIGTERM",
+        "INFO stopped: early (exit status 0)",
+    ], d.log_text()

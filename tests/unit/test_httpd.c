@@ -55,6 +55,7 @@ struct fx {
     struct later later[4];
     size_t nlater;
     struct later tag; /* data of kept requests */
+    struct httpd_req *waiting;
 };
 
 static int unix_listener(const char *path)
@@ -159,8 +160,13 @@ static struct later *later_new(struct fx *f, struct httpd_req *req, int64_t ms)
 static void later_cb(struct loop *l, void *arg)
 {
     struct later *x = arg;
-    if (strcmp(httpd_req_path(x->req), "/slow") == 0) {
+    const char *path = httpd_req_path(x->req);
+    if (strcmp(path, "/slow") == 0) {
         httpd_respond(x->req, 200, "text/plain", "slow", 4);
+        return;
+    }
+    if (strcmp(path, "/cutstream") == 0 || strcmp(path, "/latedrop") == 0) {
+        httpd_close(x->req);
         return;
     }
     /* /stream: "one" was written at once; now "two", then "three" + end */
@@ -216,6 +222,20 @@ static void handler(void *arg, struct httpd_req *req)
             httpd_stream_begin(req, 200, "text/plain");
             httpd_stream_write(req, "x", 1);
         }
+    } else if (strcmp(path, "/cutstream") == 0) {
+        httpd_stream_begin(req, 200, "text/plain");
+        httpd_stream_write(req, "a", 1);
+        later_new(f, req, 30);
+    } else if (strcmp(path, "/latedrop") == 0) {
+        later_new(f, req, 30);
+    } else if (strcmp(path, "/wait") == 0) {
+        f->waiting = req;
+    } else if (strcmp(path, "/release") == 0) {
+        /* answer another, suspended request from inside this handler */
+        assert_non_null(f->waiting);
+        httpd_respond(f->waiting, 200, "text/plain", "released", 8);
+        f->waiting = NULL;
+        httpd_respond(req, 200, "text/plain", "ok", 2);
     } else if (strcmp(path, "/drop") == 0) {
         httpd_close(req);
     } else {
@@ -534,6 +554,22 @@ static void c_auth(struct fx *f, struct buf *out, int go)
         buf_release(&b);
         curl_easy_cleanup(c);
     }
+    /* a POST with the wrong password: its body is read, then 401 (a client
+     * still sending must not find the socket closed) */
+    size_t big = 1024 * 1024;
+    char *data = xmalloc(big);
+    memset(data, 'b', big);
+    CURL *c = easy_unix(f);
+    curl_easy_setopt(c, CURLOPT_USERPWD, "user:wrong");
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
+    struct buf b;
+    buf_init(&b);
+    curl_req(c, &b, "http://localhost/echo", data, big, hdrs);
+    buf_printf(out, "%.*s\n", (int)strcspn(b.data, "\r\n "), b.data);
+    buf_release(&b);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    free(data);
     /* the exact 401 */
     int fd = raw_connect(f);
     raw_send(fd, "GET /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dXNlcjp4\r\n\r\n");
@@ -548,7 +584,7 @@ static void test_auth_plain(void **state)
     char *out = run_client(f, c_auth);
     strip_dates(out);
     assert_string_equal(out,
-                        "401\n401\n200\n401\n401\n"
+                        "401\n401\n200\n401\n401\n401\n"
                         /* MHD puts Connection first; medusa has it after Date */
                         "HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n"
                         "Server: Medusa/1.12\r\nDate: *****************************\r\n"
@@ -690,8 +726,9 @@ static void test_stream(void **state)
 static void c_hang(struct fx *f, struct buf *out, int go)
 {
     int fd = raw_connect(f);
-    raw_send(fd, f->kept == NULL && f->handled == 0 ? "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n"
-                                                    : "GET /hangstream HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw_send(fd, f->kept == NULL && f->handled == 0
+                     ? "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n"
+                     : "GET /hangstream HTTP/1.1\r\nHost: x\r\n\r\n");
     wait_go(go);
     close(fd);
     buf_puts(out, "closed");
@@ -790,6 +827,77 @@ static void test_stalled_body_and_close(void **state)
     fx_free(f);
 }
 
+static void c_cut(struct fx *f, struct buf *out, int go)
+{
+    (void)go;
+    const char *paths[] = {"/cutstream", "/latedrop"};
+    for (int i = 0; i < 2; i++) {
+        int fd = raw_connect(f);
+        char req[128];
+        snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", paths[i]);
+        raw_send(fd, req);
+        struct buf b;
+        buf_init(&b);
+        int eof = raw_read(fd, &b, 5000);
+        const char *body = strstr(b.data, "\r\n\r\n");
+        buf_printf(out, "%s eof=%d body=%s|", paths[i], eof, body ? body + 4 : "none");
+        buf_release(&b);
+        close(fd);
+    }
+}
+
+static void test_close_later(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(NULL, NULL);
+    char *out = run_client(f, c_cut);
+    /* cut mid-stream: no final chunk; dropped while suspended: nothing */
+    assert_string_equal(out, "/cutstream eof=1 body=1\r\na\r\n|/latedrop eof=1 body=none|");
+    free(out);
+    assert_int_equal(f->aborted, 0);
+    assert_idle(f);
+    fx_free(f);
+}
+
+static void c_release(struct fx *f, struct buf *out, int go)
+{
+    int a = raw_connect(f);
+    raw_send(a, "GET /wait HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    wait_go(go);
+    int b = raw_connect(f);
+    raw_send(b, "GET /release HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    struct buf ra, rb;
+    buf_init(&ra);
+    buf_init(&rb);
+    int ea = raw_read(a, &ra, 5000), eb = raw_read(b, &rb, 5000);
+    const char *ba = strstr(ra.data, "\r\n\r\n"), *bb = strstr(rb.data, "\r\n\r\n");
+    buf_printf(out, "%d %s %d %s", ea, ba ? ba + 4 : "-", eb, bb ? bb + 4 : "-");
+    buf_release(&ra);
+    buf_release(&rb);
+    close(a);
+    close(b);
+}
+
+static void test_answer_from_other_handler(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(NULL, NULL);
+    struct run r;
+    int go;
+    pid_t pid = client_start(f, c_release, &r, &go);
+    int64_t end = loop_clock_ms() + 5000;
+    while (!f->waiting && loop_clock_ms() < end)
+        assert_int_equal(loop_run_once(f->l, 20), 0);
+    assert_non_null(f->waiting);
+    assert_int_equal(write(go, "g", 1), 1);
+    close(go);
+    client_finish(f, pid, &r);
+    assert_string_equal(r.out.data, "1 released 1 ok");
+    buf_release(&r.out);
+    assert_idle(f);
+    fx_free(f);
+}
+
 static void test_reason_and_bad_fd(void **state)
 {
     (void)state;
@@ -820,6 +928,8 @@ int main(void)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_client_gone_while_suspended),
         cmocka_unit_test(test_stalled_body_and_close),
+        cmocka_unit_test(test_close_later),
+        cmocka_unit_test(test_answer_from_other_handler),
         cmocka_unit_test(test_reason_and_bad_fd),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
