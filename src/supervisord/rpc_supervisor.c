@@ -498,6 +498,7 @@ struct wait_job {
     bool stop;
     char *group, *name; /* owned */
     char *spec;         /* owned: the name as passed, for fault texts */
+    double lastreport;  /* stop: last "waiting for x to stop" (Supervisor's stop_report) */
 };
 
 static bool wait_poll(struct rpc_job *base, struct rpc_res *out)
@@ -506,6 +507,16 @@ static bool wait_poll(struct rpc_job *base, struct rpc_res *out)
     struct proc *pr = supervisor_find(rpc_supervisor(j->r), j->group, j->name);
     enum proc_state st = pr ? pr->p.state : PROC_STOPPED;
     if (j->stop) {
+        if (st == PROC_STOPPING) {
+            /* stop_report(): at most every 2 s, on the polls that happen */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+            if (now > j->lastreport + 2) {
+                log_info("waiting for %s to stop", j->name);
+                j->lastreport = now;
+            }
+        }
         if (!process_state_is_stopped(st))
             return false;
         rpc_res_value(out, xmlrpc_bool(true));
