@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "xalloc.h"
+#include "xmlrpc.h"
 
 struct httpd_server {
     struct httpd *h;      /* back pointer */
@@ -545,6 +546,42 @@ static enum MHD_Result early(struct httpd_req *r, int status, bool unauthorized)
     return r->resp ? queue(r) : MHD_NO;
 }
 
+/* medusa decodes the header block as strict UTF-8 and drops the connection
+ * (no response) when that fails. The raw URI is only seen here, before MHD
+ * splits off the query and %xx-decodes the path; a request whose URI is not
+ * UTF-8 starts with this marker as its con_cls. */
+static char bad_uri_marker;
+
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    return uri && !xmlrpc_utf8_valid(uri, strlen(uri)) ? &bad_uri_marker : NULL;
+}
+
+static enum MHD_Result header_utf8_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    bool *ok = cls;
+    if ((key && !xmlrpc_utf8_valid(key, key_size)) ||
+        (value && !xmlrpc_utf8_valid(value, value_size))) {
+        *ok = false;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static bool header_block_utf8(struct MHD_Connection *conn, const char *method,
+                              const char *version)
+{
+    bool ok = xmlrpc_utf8_valid(method, strlen(method)) &&
+              xmlrpc_utf8_valid(version, strlen(version));
+    if (ok)
+        MHD_get_connection_values_n(conn, MHD_HEADER_KIND, header_utf8_cb, &ok);
+    return ok;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -553,7 +590,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     struct httpd *h = s->h;
     struct httpd_req *r = *con_cls;
 
+    if (r == (void *)&bad_uri_marker)
+        return MHD_NO; /* *con_cls stays the marker: nothing to free */
     if (!r) {
+        if (!header_block_utf8(conn, method, version))
+            return MHD_NO;
         r = req_new(s, conn, method, url, version);
         *con_cls = r;
         MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, h->timeout);
@@ -610,7 +651,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     (void)cls;
     struct httpd_req *r = *con_cls;
-    if (!r)
+    if (!r || r == (void *)&bad_uri_marker)
         return;
     *con_cls = NULL;
     if (r->owned) {
@@ -707,7 +748,8 @@ static int server_start(struct httpd *h, struct httpd_server *s, int fd, struct 
                             MHD_OPTION_CONNECTION_LIMIT, HTTPD_MAX_CONNECTIONS,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONN_MEMORY,
                             MHD_OPTION_CONNECTION_TIMEOUT, HTTPD_CONN_TIMEOUT,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
+                            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s, MHD_OPTION_END);
     h->starting = false;
     if (!s->d) {
         close(dupfd);

@@ -495,7 +495,8 @@ static struct xmlrpc_value **star_args(const struct xmlrpc_value *params, size_t
     if (params->type == XMLRPC_ARRAY) {
         *n = params->n;
         struct xmlrpc_value **a = xcalloc(params->n + 1, sizeof *a);
-        memcpy(a, params->items, params->n * sizeof *a);
+        if (params->n) /* items is NULL in an empty array */
+            memcpy(a, params->items, params->n * sizeof *a);
         return a;
     }
     /* *"ab" gives its characters, *{...} its keys: temporaries */
@@ -749,6 +750,11 @@ static void handle_xmlrpc(struct rpc *r, struct httpd_req *req)
 {
     if (strcmp(httpd_req_method(req), "POST") != 0) {
         rpc_http_error(req, 400);
+        return;
+    }
+    /* medusa's collector needs a Content-Length; a chunked body has none */
+    if (!httpd_req_header(req, "Content-Length")) {
+        rpc_http_error(req, 411);
         return;
     }
     size_t len;

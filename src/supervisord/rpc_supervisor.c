@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -753,6 +754,21 @@ static void start_one(struct rpc *r, struct proc *pr, const char *spec,
     if (pr->p.spawnerr[0]) {
         rpc_res_fault(out, FAULT_SPAWN_ERROR, "%s", spec);
         return;
+    }
+    /* process.transition(): with startsecs=0 the process is RUNNING before
+     * startProcess returns, so group and all results list it at once (in
+     * process order), not when a later poll sees it. Supervisor reaps first:
+     * a child that already exited is left to the loop's reap (STARTING ->
+     * RUNNING -> EXITED there, so the wait ends in ABNORMAL_TERMINATION);
+     * waitid(WNOWAIT) only peeks. */
+    siginfo_t si = {0};
+    bool exited = pr->p.pid > 0 &&
+                  waitid(P_PID, (id_t)pr->p.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                  si.si_pid == pr->p.pid;
+    if (pr->p.state == PROC_STARTING && pr->p.cfg->startsecs == 0 && pr->p.deadline_ms >= 0 &&
+        !exited) {
+        pr->p.ops->arm(pr->p.ctx, &pr->p, -1); /* it fires here instead */
+        process_timer(&pr->p);
     }
     bool wait = arg ? rpc_py_truthy(arg) : true;
     if (wait && pr->p.state != PROC_RUNNING)
