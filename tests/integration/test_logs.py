@@ -91,7 +91,12 @@ def test_log_destinations_and_rotation(daemon):
 
     # Rotation: backups .N ... .1 then the live file hold every byte, in order.
     rot = d.dir / "rot.log"
-    wait_for(lambda: rot.exists() and rot.read_text().endswith("END\n"), 15, "rot.log complete")
+    def rot_text():  # the file may be mid-rename between two reads
+        try:
+            return rot.read_text()
+        except FileNotFoundError:
+            return ""
+    wait_for(lambda: rot_text().endswith("END\n"), 15, "rot.log complete")
     backups = sorted((p for p in d.dir.glob("rot.log.*")), key=lambda p: int(p.suffix[1:]))
     assert len(backups) >= 3
     assert [int(p.suffix[1:]) for p in backups] == list(range(1, len(backups) + 1))
