@@ -22,6 +22,7 @@ struct logfile {
     int backups;
     bool regular;       /* only regular files are rotated, sized or removed */
     off_t size;         /* size at open + bytes written since */
+    unsigned long long lost; /* bytes logfile_write could not write, ever */
 };
 
 /* Never rename or unlink what a device path names (/dev/stdout is a symlink:
@@ -135,6 +136,7 @@ int logfile_write(struct logfile *lf, const void *data, size_t n, struct err *e)
     if (n == 0)
         return 0; /* Supervisor never emits an empty record: no rotation either */
     if (lf->fd < 0 && open_fd(lf, false, e) < 0) {
+        lf->lost += n;
         err_suffix(e, " (%zu bytes not written)", n);
         return -1;
     }
@@ -158,6 +160,7 @@ int logfile_write(struct logfile *lf, const void *data, size_t n, struct err *e)
                 continue;
             errno = EAGAIN;
         }
+        lf->lost += left;
         return err_set(e, ERR_SYSTEM, "cannot write '%s': %s (%zu of %zu bytes not written)",
                        lf->path, w < 0 ? strerror(errno) : "short write", left, n);
     }
@@ -186,6 +189,11 @@ int logfile_clear(struct logfile *lf, struct err *e)
 off_t logfile_size(const struct logfile *lf)
 {
     return lf->regular ? lf->size : 0;
+}
+
+unsigned long long logfile_lost(const struct logfile *lf)
+{
+    return lf->lost;
 }
 
 const char *logfile_path(const struct logfile *lf)

@@ -35,6 +35,9 @@ int logfile_clear(struct logfile *lf, struct err *e);
 /* Current size of the live file: its size at open plus bytes written since
  * (0 for non-regular files). */
 off_t logfile_size(const struct logfile *lf);
+/* Bytes logfile_write failed to write since the file was opened (a full
+ * disk, say): the caller reports the loss when writing resumes. */
+unsigned long long logfile_lost(const struct logfile *lf);
 const char *logfile_path(const struct logfile *lf);
 void logfile_close(struct logfile *lf); /* NULL ok */
 

@@ -24,6 +24,7 @@ struct capture {
     bool to_mainlog;            /* decided at creation, as Supervisor does per spawn */
     bool capturing;
     bool log_failing;           /* a write error was reported; quiet until healed */
+    unsigned long long lost_before; /* logfile_lost() when the failure began */
     struct buf pending;         /* output_buffer: bytes not yet routed */
     struct buf captured;        /* the BoundIO of capture mode */
 };
@@ -209,11 +210,17 @@ static void route(struct capture *c, const char *raw, size_t rawn)
     } else {
         if (c->cfg.log) {
             struct err e;
+            unsigned long long lost = logfile_lost(c->cfg.log);
             if (logfile_write(c->cfg.log, data, n, &e) < 0) {
-                if (!c->log_failing)
+                if (!c->log_failing) {
                     log_error("%s", e.msg);
+                    c->lost_before = lost;
+                }
                 c->log_failing = true;
-            } else {
+            } else if (c->log_failing) {
+                /* say once that the log heals, and what the gap cost */
+                log_info("resumed writing '%s' (%llu bytes lost)", logfile_path(c->cfg.log),
+                         lost - c->lost_before);
                 c->log_failing = false;
             }
         }

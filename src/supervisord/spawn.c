@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -281,6 +282,7 @@ struct prepared {
     char uidstr[24];
     int maxfd; /* for the close() fallback loop */
     int errfd; /* write end of the CLOEXEC report pipe */
+    pid_t parent;
 };
 
 /* Sent through the report pipe when the child fails before exec. */
@@ -465,6 +467,14 @@ static _Noreturn void child(const struct spawn_plan *plan, const struct prepared
             child_fail(pr, &msg, STAGE_USER, errno);
     }
 
+    /* After setuid, which clears it. If the daemon died before the
+     * prctl, the signal is queued now and arrives once the mask is lifted. */
+    if (plan->deathsig > 0) {
+        prctl(PR_SET_PDEATHSIG, (unsigned long)plan->deathsig);
+        if (getppid() != pr->parent)
+            kill(getpid(), plan->deathsig);
+    }
+
     if (plan->cwd && chdir(plan->cwd) < 0) {
         int err = errno;
         cb_add(&msg, "supervisor: couldn't chdir to ");
@@ -522,7 +532,7 @@ pid_t spawn_run(const struct spawn_plan *plan, const char *name, struct err *e)
                        spawn_errno_name(err));
     }
 
-    struct prepared pr = {.errfd = rp[1], .maxfd = 1024};
+    struct prepared pr = {.errfd = rp[1], .maxfd = 1024, .parent = getpid()};
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         pr.maxfd = rl.rlim_cur > INT_MAX ? INT_MAX : (int)rl.rlim_cur;

@@ -5,7 +5,10 @@
  * pipe ends to 0/1/2, close every other fd, drop privileges (setgroups with
  * the user's supplementary groups, setgid, setuid), chdir, umask, reset signal
  * dispositions (SIGPIPE and SIGXFSZ ignored, as Python children inherit) and
- * an empty signal mask, execve. A failure writes Supervisor's message to fd 2
+ * an empty signal mask, execve. With deathsig the child also asks the kernel
+ * for that signal when the daemon dies without stopping it (SIGKILL, crash):
+ * a restarted daemon then never runs a second copy beside the orphan. A
+ * failure writes Supervisor's message to fd 2
  * ("supervisor: couldn't chdir to /x: ENOENT\n",
  *  "supervisor: child process was not spawned\n") and exits 127. */
 #ifndef SPAWN_H
@@ -30,6 +33,7 @@ struct spawn_plan {
     int stdin_fd;           /* child ends; -1: /dev/null */
     int stdout_fd;
     int stderr_fd;
+    int deathsig;           /* > 0: sent to the child if the daemon dies first */
 };
 
 /* Fork and exec. Returns the pid (> 0), or -1 + e (ERR_SPAWN) when fork

@@ -369,6 +369,7 @@ static pid_t ops_spawn(void *ctx, struct process *p, struct err *e)
         .stdin_fd = fcgi ? pr->group->fcgi_fd : in[0],
         .stdout_fd = out[1],
         .stderr_fd = pc->redirect_stderr ? out[1] : errp[1],
+        .deathsig = pc->stopsignal,
     };
     pid = spawn_run(&plan, pc->name, e);
     if (pid < 0)
