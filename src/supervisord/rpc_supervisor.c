@@ -410,7 +410,11 @@ static void m_restart(ARGS)
     UNUSED_ARGS;
     if (!guard(r, out))
         return;
-    supervisor_restart(rpc_supervisor(r));
+    struct err e;
+    if (supervisor_restart(rpc_supervisor(r), &e) < 0) {
+        rpc_res_fault(out, FAULT_CANT_REREAD, "%s", e.msg); /* ours: Supervisor would die */
+        return;
+    }
     rpc_res_value(out, xmlrpc_bool(true));
 }
 

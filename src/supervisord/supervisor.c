@@ -688,10 +688,22 @@ void supervisor_shutdown(struct supervisor *s)
     begin_stopping(s);
 }
 
-void supervisor_restart(struct supervisor *s)
+int supervisor_restart(struct supervisor *s, struct err *e)
 {
+    /* Supervisor stops everything, then dies on a config it cannot load.
+     * Check it first: the running processes and config stay if it fails. */
+    struct config *cfg = xcalloc(1, sizeof *cfg);
+    int rc = config_load(cfg, s->cfg->path, s->cli, s->envp, NULL, e);
+    config_release(cfg);
+    free(cfg);
+    if (rc < 0) {
+        log_error("not restarting: %s", e->msg);
+        e->code = ERR_CONFIG;
+        return -1;
+    }
     s->mood = MOOD_RESTARTING;
     begin_stopping(s);
+    return 0;
 }
 
 void supervisor_reopen_logs(struct supervisor *s)
@@ -748,7 +760,8 @@ static void signal_cb(struct loop *l, int signo, void *arg)
             log_warn("ignored %s indicating restart request (shutdown in progress)", name);
         } else {
             log_warn("received %s indicating restart request", name);
-            supervisor_restart(s);
+            struct err e;
+            supervisor_restart(s, &e); /* logged there */
         }
         break;
     case SIGCHLD:

@@ -108,7 +108,9 @@ void supervisor_release(struct supervisor *s);
 
 /* Requests, as the RPC layer will make them. */
 void supervisor_shutdown(struct supervisor *s);
-void supervisor_restart(struct supervisor *s);
+/* Reload as SIGHUP does, once the config file loads: -1 + e (logged, and
+ * nothing changes) if it does not. */
+int supervisor_restart(struct supervisor *s, struct err *e);
 void supervisor_reopen_logs(struct supervisor *s);
 
 struct proc *supervisor_find(const struct supervisor *s, const char *group, const char *name);

@@ -290,3 +290,44 @@ def test_sigkill_leaves_children(daemons):
     for pid in old.values():  # the reference's orphans
         if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------
+# a config that cannot be loaded when a reload comes
+
+RELOAD_CONF = RPC_HEAD + """
+[program:a]
+command={helpers}/sleeper
+startsecs=0
+"""
+
+
+def test_c_reload_with_broken_config(c_daemons):
+    """Supervisor stops every process and then exits on a config it cannot
+    load. Ours checks the file first and keeps running as it was."""
+    d = c_daemons().start(SUPERVISORD_SECTION + RELOAD_CONF)
+    p = rpc(d)
+    wait_for(lambda: state_of(p, "a") == "RUNNING", 10, "a RUNNING")
+    pid = info(p, "a")["pid"]
+    good = d.conf.read_text()
+
+    d.conf.write_text(good + "[program:bad]\ncommand=/bin/true\nnumprocs=abc\n")
+    d.send(signal.SIGHUP)
+    d.wait_log(r"^ERRO not restarting: invalid literal for int\(\) with base 10: 'abc'")
+    with pytest.raises(xmlrpc.client.Fault) as ei:
+        p.supervisor.restart()
+    assert ei.value.faultCode == 92 and "CANT_REREAD: invalid literal" in ei.value.faultString
+
+    d.conf.rename(d.dir / "elsewhere.conf")  # unreadable: gone
+    d.send(signal.SIGHUP)
+    d.wait_log(r"^ERRO not restarting: .*%s" % d.conf.name, count=1)
+    assert info(p, "a")["pid"] == pid and state_of(p, "a") == "RUNNING"
+    assert not d.lines(r"received SIGTERM|stopped: a")
+
+    d.conf.write_text(good)
+    d.send(signal.SIGHUP)
+    d.wait_log(r"stopped: a ")
+    p = rpc(d)
+    wait_for(lambda: state_of(p, "a") == "RUNNING", 10, "a RUNNING after the reload")
+    assert info(p, "a")["pid"] != pid
+    assert d.stop() == 0
