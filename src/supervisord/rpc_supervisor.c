@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "config.h"
 #include "datatypes.h"
+#include "events.h"
 #include "log.h"
 #include "logfile.h"
 #include "process.h"
@@ -1362,11 +1363,28 @@ static void m_sendProcessStdin(ARGS)
         rpc_res_500(out, "<class 'OSError'>:%s", e.msg);
 }
 
-/* No guard, as in Supervisor. The REMOTE_COMMUNICATION event is published
- * once the event bus exists. */
+/* str() of an argument: a string as is, anything else as Python prints it. */
+static char *py_text(const struct xmlrpc_value *v, size_t *len)
+{
+    if (v->type == XMLRPC_STRING) {
+        *len = v->len;
+        return xstrndup(v->s, v->len);
+    }
+    char *s = rpc_py_str(v);
+    *len = strlen(s);
+    return s;
+}
+
+/* No guard, as in Supervisor. */
 static void m_sendRemoteCommEvent(ARGS)
 {
     UNUSED_ARGS;
+    size_t tlen, dlen;
+    char *type = py_text(args[0], &tlen);
+    char *data = py_text(args[1], &dlen);
+    events_remote(rpc_supervisor(r)->events, type, data, dlen);
+    free(type);
+    free(data);
     rpc_res_value(out, xmlrpc_bool(true));
 }
 

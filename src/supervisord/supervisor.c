@@ -17,8 +17,10 @@
 #include "buf.h"
 #include "capture.h"
 #include "daemon.h"
+#include "events.h"
 #include "httpd.h"
 #include "httpsock.h"
+#include "listener.h"
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
@@ -28,6 +30,7 @@
 
 #define READ_CHUNK (128 * 1024) /* Supervisor reads up to 128 KiB per event */
 #define SHUTDOWN_REPORT_MS 3000
+#define DRAIN_MAX_MS 5000 /* shutdown waits at most this for listener pools */
 
 /* ---- pid -> proc map (open addressing, linear probing) ---- */
 
@@ -173,6 +176,8 @@ static void channel_close(struct proc *pr, int *fd, struct capture *c)
         capture_flush(c);
 }
 
+static void queue_stop_step(struct supervisor *s);
+
 /* Read what the pipe holds now; returns false at EOF or on error. */
 static bool channel_read(struct proc *pr, int fd, struct capture *c, bool drain)
 {
@@ -182,6 +187,11 @@ static bool channel_read(struct proc *pr, int fd, struct capture *c, bool drain)
         if (n > 0) {
             if (c)
                 capture_feed(c, buf, (size_t)n);
+            if (pr->lis && fd == pr->stdout_fd) {
+                listener_feed(pr->lis, buf, (size_t)n); /* after the log, as Supervisor */
+                if (pr->sup->stopping)
+                    queue_stop_step(pr->sup); /* the pool may have drained */
+            }
             if (!drain)
                 return true;
             continue;
@@ -190,7 +200,6 @@ static bool channel_read(struct proc *pr, int fd, struct capture *c, bool drain)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return true;
-        (void)pr;
         return false;
     }
 }
@@ -299,20 +308,38 @@ static struct logfile *open_log(struct proc *pr, const char *path, const struct 
     return lf;
 }
 
+static void hook_log_event(void *ctx, const char *channel, const void *data, size_t n)
+{
+    struct proc *pr = ctx;
+    events_process_output(pr->sup->events, false, channel, pr->p.cfg->name, pr->group->cfg->name,
+                          pr->p.pid, data, n);
+}
+
+static void hook_comm_event(void *ctx, const char *channel, const void *data, size_t n)
+{
+    struct proc *pr = ctx;
+    events_process_output(pr->sup->events, true, channel, pr->p.cfg->name, pr->group->cfg->name,
+                          pr->p.pid, data, n);
+}
+
 static struct capture *make_capture(struct proc *pr, const char *channel, struct logfile *lf,
                                     const struct logspec *ls)
 {
+    /* A listener's stdout is the protocol channel: only its log file and a
+     * bytes repr in the main log (PEventListenerDispatcher). */
+    bool protocol = pr->lis && strcmp(channel, "stdout") == 0;
     struct capture_config cc = {
         .name = pr->p.cfg->name,
         .channel = channel,
         .log = lf,
-        .syslog = ls->syslog,
+        .syslog = ls->syslog && !protocol,
         .strip_ansi = pr->sup->cfg->strip_ansi,
-        .capture_maxbytes = ls->capture_maxbytes,
-        .events_enabled = ls->events_enabled,
-        .mainlog_repr = false,
+        .capture_maxbytes = protocol ? 0 : ls->capture_maxbytes,
+        .events_enabled = ls->events_enabled && !protocol,
+        .mainlog_repr = protocol,
     };
-    struct capture_hooks hooks = {.ctx = pr};
+    struct capture_hooks hooks = {
+        .ctx = pr, .log_event = hook_log_event, .comm_event = hook_comm_event};
     return capture_new(&cc, &hooks);
 }
 
@@ -392,6 +419,8 @@ static pid_t ops_spawn(void *ctx, struct process *p, struct err *e)
         loop_add_io(s->loop, pr->stderr_fd, EPOLLIN, pipe_cb, pr);
     }
     pidmap_put(s->pids, pid, pr);
+    if (pr->lis)
+        listener_spawned(pr->lis);
     spawn_free_argv(argv);
     spawn_free_argv(envp);
     free(filename);
@@ -453,18 +482,27 @@ static void stop_step_deferred(void *arg)
         stop_step(s);
 }
 
+static void queue_stop_step(struct supervisor *s)
+{
+    if (!s->stop_step_queued) {
+        s->stop_step_queued = true;
+        loop_defer(s->loop, stop_step_deferred, s);
+    }
+}
+
 static void ops_state_changed(void *ctx, struct process *p, enum proc_state from)
 {
     struct proc *pr = ctx;
     struct supervisor *s = pr->sup;
+    events_process_state(s->events, p, pr->group->cfg->name, from);
+    if (pr->lis)
+        listener_pool_kick(pr->group->pool);
     if (s->change_fn)
         s->change_fn(s->change_arg, pr, from);
     /* The next group is stopped after this change is fully handled (and
      * logged), as Supervisor does on its next loop pass. */
-    if (s->stopping && process_state_is_stopped(p->state) && !s->stop_step_queued) {
-        s->stop_step_queued = true;
-        loop_defer(s->loop, stop_step_deferred, s);
-    }
+    if (s->stopping && process_state_is_stopped(p->state))
+        queue_stop_step(s);
 }
 
 static bool ops_may_autostart(void *ctx)
@@ -489,6 +527,22 @@ static void proc_timer_cb(struct loop *l, void *arg)
     (void)l;
     process_timer(&pr->p);
 }
+
+/* ---- listener pools ---- */
+
+static int lis_write(void *proc, const char *data, size_t n)
+{
+    struct err e;
+    return supervisor_write_stdin(proc, data, n, &e);
+}
+
+static bool lis_running(void *proc)
+{
+    const struct proc *pr = proc;
+    return pr->p.state == PROC_RUNNING;
+}
+
+static const struct listener_ops listener_ops = {.write = lis_write, .running = lis_running};
 
 /* ---- groups ---- */
 
@@ -542,6 +596,9 @@ static struct group *group_new(struct supervisor *s, struct group_config *gc,
     g->fcgi_fd = -1;
     g->nprocs = gc->nprocs;
     g->procs = xcalloc(gc->nprocs ? gc->nprocs : 1, sizeof *g->procs);
+    if (gc->type == GROUP_EVENTLISTENER)
+        g->pool = listener_pool_new(gc->name, s->cfg->identifier, gc->buffer_size, gc->events,
+                                    gc->nevents, s->events, s->loop, &listener_ops);
     for (size_t i = 0; i < gc->nprocs; i++) {
         struct proc *pr = xcalloc(1, sizeof *pr);
         pr->group = g;
@@ -552,6 +609,8 @@ static struct group *group_new(struct supervisor *s, struct group_config *gc,
         loop_timer_init(pr->timer, proc_timer_cb, pr);
         process_init(&pr->p, gc->procs[i], &proc_ops, pr);
         pr->p.owner = pr;
+        if (g->pool)
+            pr->lis = listener_pool_add(g->pool, gc->procs[i]->name, pr);
         pr->outlog_path = resolve_log(s->cfg, gc->procs[i], &gc->procs[i]->out, "stdout");
         if (!gc->procs[i]->redirect_stderr)
             pr->errlog_path = resolve_log(s->cfg, gc->procs[i], &gc->procs[i]->err, "stderr");
@@ -562,8 +621,11 @@ static struct group *group_new(struct supervisor *s, struct group_config *gc,
 
 static void group_free(struct supervisor *s, struct group *g)
 {
+    listener_pool_free(g->pool); /* unsubscribes first: the group's own REMOVED is not its */
+    g->pool = NULL;
     for (size_t i = 0; i < g->nprocs; i++) {
         struct proc *pr = g->procs[i];
+        pr->lis = NULL;
         proc_io_release(pr);
         loop_timer_cancel(s->loop, pr->timer);
         process_release(&pr->p);
@@ -649,6 +711,14 @@ static void stop_step(struct supervisor *s)
         again = false;
         while (s->nstop_groups > 0) {
             struct group *g = s->groups[s->nstop_groups - 1];
+            /* A listener pool is stopped once it has delivered what the
+             * other groups' stops produced (bounded wait): Python's slow
+             * loop gives listeners that time by accident. */
+            if (g->pool && !s->drain_expired && listener_pool_pending(g->pool)) {
+                if (!loop_timer_armed(&s->drain_timer))
+                    loop_timer_arm(s->loop, &s->drain_timer, loop_now(s->loop) + DRAIN_MAX_MS);
+                break;
+            }
             group_stop_all(g);
             if (group_has_unstopped(g))
                 break;
@@ -658,6 +728,15 @@ static void stop_step(struct supervisor *s)
     busy = false;
     if (!any_unstopped(s))
         loop_stop(s->loop);
+}
+
+static void drain_timer_cb(struct loop *l, void *arg)
+{
+    struct supervisor *s = arg;
+    (void)l;
+    s->drain_expired = true;
+    if (s->stopping)
+        stop_step(s);
 }
 
 static void report_timer_cb(struct loop *l, void *arg)
@@ -674,6 +753,7 @@ static void begin_stopping(struct supervisor *s)
     if (s->stopping)
         return;
     s->stopping = true;
+    events_supervisor_state(s->events, false);
     s->nstop_groups = s->ngroups;
     stop_step(s);
     if (any_unstopped(s)) {
@@ -740,6 +820,8 @@ static void reap(struct supervisor *s)
         }
         proc_io_release(pr);
         process_exited(&pr->p, status);
+        if (pr->lis)
+            listener_exited(pr->lis); /* its in-flight event goes back to the pool */
     }
 }
 
@@ -793,6 +875,9 @@ int supervisor_init(struct supervisor *s, struct config *cfg, const struct confi
     s->loop = loop_new();
     s->pids = pidmap_new();
     loop_timer_init(&s->report_timer, report_timer_cb, s);
+    loop_timer_init(&s->drain_timer, drain_timer_cb, s);
+    s->events = xcalloc(1, sizeof *s->events);
+    events_init(s->events, s->loop);
     srandom((unsigned)getpid() ^ (unsigned)loop_clock_ms());
 
     s->listen_fds = xcalloc(cfg->nservers ? cfg->nservers : 1, sizeof *s->listen_fds);
@@ -813,6 +898,7 @@ int supervisor_init(struct supervisor *s, struct config *cfg, const struct confi
     s->groups = xcalloc(cfg->ngroups ? cfg->ngroups : 1, sizeof *s->groups);
     for (size_t i = 0; i < cfg->ngroups; i++) {
         s->groups[s->ngroups++] = group_new(s, cfg->groups[i], s->hold);
+        events_group(s->events, true, cfg->groups[i]->name);
         if (cfg->groups[i]->type == GROUP_FCGI) {
             /* fail early on a socket that cannot be made, as Supervisor does */
             struct err se;
@@ -855,6 +941,7 @@ enum mood supervisor_run(struct supervisor *s)
     static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR2};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         loop_signal(s->loop, sigs[i], signal_cb, s);
+    events_supervisor_state(s->events, true);
     /* Spawn autostart processes now, in priority order (Python waits for
      * its first one-second tick). */
     for (size_t i = 0; i < s->ngroups && s->mood == MOOD_RUNNING; i++)
@@ -879,7 +966,11 @@ void supervisor_release(struct supervisor *s)
         httpsock_close(&s->cfg->servers[i], s->listen_fds[i]);
     free(s->listen_fds);
     pidmap_free(s->pids);
+    if (s->events)
+        events_release(s->events);
+    free(s->events);
     loop_timer_cancel(s->loop, &s->report_timer);
+    loop_timer_cancel(s->loop, &s->drain_timer);
     loop_free(s->loop);
     hold_unref(s->pending);
     hold_unref(s->hold);
@@ -1079,6 +1170,7 @@ int supervisor_add_group(struct supervisor *s, const char *name, struct err *e)
     memmove(s->groups + at + 1, s->groups + at, (s->ngroups - at) * sizeof *s->groups);
     s->groups[at] = g;
     s->ngroups++;
+    events_group(s->events, true, name);
     for (size_t j = 0; j < g->nprocs; j++)
         process_autostart(&g->procs[j]->p);
     return 0;
@@ -1100,6 +1192,7 @@ int supervisor_remove_group(struct supervisor *s, const char *name, struct err *
     memmove(s->groups + at, s->groups + at + 1, (s->ngroups - at - 1) * sizeof *s->groups);
     s->ngroups--;
     group_free(s, g);
+    events_group(s->events, false, name);
     return 0;
 }
 

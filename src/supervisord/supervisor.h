@@ -18,6 +18,9 @@
 #include "process.h"
 
 struct capture;
+struct events;
+struct listener;
+struct listener_pool;
 struct logfile;
 
 /* Supervisor's SupervisorStates. */
@@ -53,6 +56,7 @@ struct proc {
     bool holds_fcgi;          /* holds a reference on group->fcgi_fd */
     struct buf stdin_buf;     /* bytes queued for the child's stdin */
     bool stdin_watch;         /* stdin_fd registered for EPOLLOUT */
+    struct listener *lis;     /* borrowed from group->pool: [eventlistener] member, else NULL */
 };
 
 struct group {
@@ -62,6 +66,7 @@ struct group {
     size_t nprocs;
     int fcgi_fd;              /* [fcgi-program]: listening socket while any process runs, else -1 */
     int fcgi_refs;
+    struct listener_pool *pool; /* owned: [eventlistener] pool, else NULL */
 };
 
 /* Called after every process state change (after the state machine has
@@ -81,6 +86,8 @@ struct supervisor {
     size_t nstop_groups;      /* groups[0 .. nstop_groups) still to stop */
     double lastshutdownreport;
     struct loop_timer report_timer; /* "waiting for ... to die" every 3 s while stopping */
+    struct loop_timer drain_timer;  /* cap on waiting for listener pools to drain */
+    bool drain_expired;
     struct group **groups;    /* owned, sorted by (priority, name) */
     size_t ngroups;
     struct pidmap *pids;      /* owned: pid -> proc */
@@ -88,6 +95,7 @@ struct supervisor {
     size_t nlisten;
     struct httpd *httpd;      /* owned; NULL without [*_http_server] */
     struct rpc *rpc;          /* owned */
+    struct events *events;    /* owned: the event bus */
     supervisor_change_fn change_fn;
     void *change_arg;
 };
