@@ -87,7 +87,11 @@ $(O)/obj/tests/fuzz/replay.o: tests/fuzz/replay.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-fuzz: $(FUZZ_BIN)
+# make fuzz [FUZZ_SECONDS=60] [FUZZ=fuzz_ini]: each target for that long
+FUZZ_SECONDS ?= 60
+FUZZ ?= $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+fuzz: $(addprefix $(O)/fuzz/,$(FUZZ))
+	@sh tests/fuzz/run $(O) $(FUZZ_SECONDS) $^
 $(O)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(SUPD_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c17 -D_GNU_SOURCE -DXML_DTD -g -O1 -fsanitize=fuzzer,address,undefined \
