@@ -30,7 +30,7 @@
 
 #define READ_CHUNK (128 * 1024) /* Supervisor reads up to 128 KiB per event */
 #define SHUTDOWN_REPORT_MS 3000
-#define DRAIN_MAX_MS 5000 /* shutdown waits at most this for listener pools */
+#define DRAIN_MAX_MS 3000 /* shutdown waits at most this for listener pools */
 
 /* ---- pid -> proc map (open addressing, linear probing) ---- */
 

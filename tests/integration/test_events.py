@@ -324,3 +324,67 @@ def test_fail_is_resent_with_backoff(c_daemons):
     assert [r["p"] for r in evs[5:]] == ["type:t\nafter0"]
     assert_alive(d)
     d.stop()
+
+
+# --------------------------------------------------------------------------
+# capture mode: PROCESS_COMMUNICATION_STDOUT/STDERR
+
+CAPTURE_CONF = SUPERVISORD_SECTION + RPC_HEAD + """
+[eventlistener:lis]
+command=%(py)s %(listener)s {tmp}/events.jsonl
+events=PROCESS_COMMUNICATION
+startsecs=0
+
+[program:comm]
+command=/bin/sh -c 'printf "before<!--XSUPERVISOR:BEGIN-->to stdout\\n<!--XSUPERVISOR:END-->after, long enough to be logged\\n"; printf "e<!--XSUPERVISOR:BEGIN-->to stderr<!--XSUPERVISOR:END-->and then some more words\\n" >&2; exec sleep 1000'
+startsecs=0
+stdout_capture_maxbytes=1MB
+stderr_capture_maxbytes=1MB
+stdout_logfile={tmp}/comm.out
+stderr_logfile={tmp}/comm.err
+""" % {"py": PY, "listener": LISTENER}
+
+
+def test_capture_mode_events(daemon):
+    d = daemon
+    d.start(CAPTURE_CONF)
+    path = d.dir / "events.jsonl"
+    evs = wait_events(d, path, lambda e: len(e) >= 2, "two comm events")
+    got = sorted((r["h"]["eventname"], normalize(r)[1], r["p"].partition("\n")[2])
+                 for r in evs)
+    assert got == [
+        ("PROCESS_COMMUNICATION_STDERR", (("groupname", "comm"), ("processname", "comm")),
+         "to stderr"),
+        ("PROCESS_COMMUNICATION_STDOUT", (("groupname", "comm"), ("processname", "comm")),
+         "to stdout\n"),
+    ]
+    wait_for(lambda: (d.dir / "comm.out").exists() and "after" in (d.dir / "comm.out").read_text(),
+             10, "stdout log")
+    assert (d.dir / "comm.out").read_text() == "beforeafter, long enough to be logged\n"
+    wait_for(lambda: "words" in (d.dir / "comm.err").read_text(), 10, "stderr log")
+    assert (d.dir / "comm.err").read_text() == "eand then some more words\n"
+    d.stop()
+
+
+TAIL_CONF = SUPERVISORD_SECTION + """
+[program:tail]
+command=/bin/sh -c 'printf "<!--XSUPERVISOR:BEGIN-->x<!--XSUPERVISOR:END-->short tail\\n"'
+startsecs=0
+autorestart=false
+stdout_capture_maxbytes=1MB
+stdout_logfile={tmp}/tail.out
+"""
+
+
+def test_capture_mode_keeps_the_tail(daemon):
+    # Python holds back output of <= 24 bytes while looking for a token and
+    # loses it when the process exits; ours writes it at EOF
+    d = daemon
+    d.start(TAIL_CONF)
+    d.wait_log(r"exited: tail \(exit status 0; expected\)")
+    text = (d.dir / "tail.out").read_text()
+    if d.impl == "python":
+        assert text == ""
+    else:
+        assert text == "short tail\n"
+    d.stop()
