@@ -50,7 +50,7 @@ FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(O)/fuzz-replay/%,$(FUZZ_SRC))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all run check check-build unit integration fuzz lint clean install deps bench
-all: $(O)/supervisord
+all: $(O)/supervisord $(O)/supervisorctl
 
 deps:
 	@sh scripts/deps
@@ -73,6 +73,35 @@ $(O)/supervisord: $(call obj,src/supervisord/main.c) $(O)/libsupd.a $(O)/libcomm
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/libsupd.a $(O)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_D) -lcmocka
+
+# supervisorctl: its own objects (libctl.a, shared with its unit tests and
+# fuzz target) plus the common library and the supervisord modules it reuses
+# (config search path, %(...)s expansion). libedit is linked only here; no
+# libcurl: its start-up alone would cost more than a whole `status`.
+CTL_PKGS   := expat libedit
+CTL_SRC    := $(wildcard src/supervisorctl/*.c)
+CTL_OBJ    := $(call obj,$(filter-out src/supervisorctl/main.c,$(CTL_SRC)))
+CTL_CFLAGS  = -Isrc/supervisorctl $(shell pkg-config --cflags libedit)
+LDLIBS_CTL  = $(shell pkg-config --libs $(CTL_PKGS))
+$(O)/obj/src/supervisorctl/%.o: ALL_CFLAGS += $(CTL_CFLAGS)
+$(O)/obj/tests/unit/test_ctl_%.o: ALL_CFLAGS += $(CTL_CFLAGS)
+$(O)/obj/tests/fuzz/fuzz_ctl_%.o: ALL_CFLAGS += $(CTL_CFLAGS)
+$(O)/libctl.a: $(CTL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(O)/supervisorctl: $(call obj,src/supervisorctl/main.c) $(O)/libctl.a $(O)/libsupd.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CTL)
+$(O)/tests/test_ctl_%: $(O)/obj/tests/unit/test_ctl_%.o $(O)/libctl.a $(O)/libsupd.a $(O)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CTL) -lcmocka
+$(O)/fuzz-replay/fuzz_ctl_%: $(O)/obj/tests/fuzz/fuzz_ctl_%.o $(O)/obj/tests/fuzz/replay.o $(O)/libctl.a $(O)/libsupd.a $(O)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_CTL)
+$(O)/fuzz/fuzz_ctl_%: tests/fuzz/fuzz_ctl_%.c $(filter-out src/supervisorctl/main.c,$(CTL_SRC)) $(COMMON_SRC) $(SUPD_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c17 -D_GNU_SOURCE -DXML_DTD -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -Isrc/common -Isrc/supervisord $(CTL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) \
+	    -o $@ $^ $(LDLIBS_D) $(LDLIBS_CTL)
 
 $(O)/helpers/%: $(O)/obj/tests/helpers/%.o
 	@mkdir -p $(dir $@)
@@ -99,14 +128,14 @@ $(O)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(SUPD_SRC)
 	    -o $@ $^ $(LDLIBS_D)
 
 unit: $(UNIT_BIN)
-integration: $(O)/supervisord $(HELPER_BIN)
+integration: $(O)/supervisord $(O)/supervisorctl $(HELPER_BIN)
 
 check:
 	@sh scripts/deps
 	@$(MAKE) --no-print-directory check-build
 	@O=$(O) sh tests/run-check
 
-check-build: $(O)/supervisord $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_REPLAY)
+check-build: $(O)/supervisord $(O)/supervisorctl $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_REPLAY)
 
 run:
 	@sh scripts/deps
@@ -121,11 +150,14 @@ lint:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c tests/helpers/*.c
 	clang-tidy --quiet src/*/*.c -- -std=c17 -D_GNU_SOURCE -DXML_DTD -Isrc/common -Isrc/supervisord
 
-install: $(O)/supervisord
+install: $(O)/supervisord $(O)/supervisorctl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(O)/supervisord $(DESTDIR)$(PREFIX)/bin/supervisord
 	install -m 0644 doc/supervisord.8 $(DESTDIR)$(PREFIX)/share/man/man8/supervisord.8
+	install -m 0755 $(O)/supervisorctl $(DESTDIR)$(PREFIX)/bin/supervisorctl
+	install -m 0644 doc/supervisorctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/supervisorctl.1
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    etc/supervisord.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/supervisord.service
 

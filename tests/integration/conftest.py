@@ -461,3 +461,24 @@ def normalize_usage(text, argv0, tmp=None):
     # Sanitizer knobs in the environment show up as ENV_* names; drop them.
     text = re.sub(r"ENV_[A-Z]*SAN_OPTIONS, ", "", text)
     return text
+
+
+# --------------------------------------------------------------------------
+# our supervisorctl
+
+# SUPERVISORCTL: our binary; by default next to SUPERVISORD when that is
+# given (so `make check O=build/san` tests the sanitized pair), else
+# <repo>/build/supervisorctl.
+C_SUPERVISORCTL = os.path.abspath(os.environ.get("SUPERVISORCTL") or (
+    os.path.join(os.path.dirname(C_SUPERVISORD), "supervisorctl")
+    if os.environ.get("SUPERVISORD") else str(REPO / "build" / "supervisorctl")))
+PY_SUPERVISORCTL = os.environ.get("PY_SUPERVISORCTL", "/usr/bin/supervisorctl")
+
+
+@pytest.fixture(scope="session")
+def supervisorctl_bin():
+    """Path of our supervisorctl (fails the test when it is not built)."""
+    if not os.access(C_SUPERVISORCTL, os.X_OK):
+        pytest.fail("C supervisorctl not found at %s (build it with `make build/supervisorctl` "
+                    "or set SUPERVISORCTL)" % C_SUPERVISORCTL)
+    return C_SUPERVISORCTL
