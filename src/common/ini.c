@@ -833,7 +833,9 @@ int ini_read_string(struct ini *ini, const char *text, size_t len, const char *n
 
 int ini_read_file(struct ini *ini, const char *path, struct err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking and bounded: an include that globs a fifo or /dev/zero
+     * must not hang or exhaust the daemon (Python's would). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return err_set(e, ERR_CONFIG, "could not read config file %s", path);
     struct buf b;
@@ -851,6 +853,12 @@ int ini_read_file(struct ini *ini, const char *path, struct err *e)
         if (r == 0)
             break;
         buf_append(&b, chunk, (size_t)r);
+        if (b.len > INI_MAX_FILE) {
+            close(fd);
+            buf_release(&b);
+            return err_set(e, ERR_CONFIG, "could not read config file %s: larger than %d MiB",
+                           path, INI_MAX_FILE >> 20);
+        }
     }
     close(fd);
     int rc = ini_read_string(ini, b.data, b.len, path, e);

@@ -50,12 +50,14 @@ void ini_release(struct ini *ini);
 
 /* Parse a file into ini, merging with what is already there (used for
  * [include]). Errors (exact Python texts, file name as given):
- *   - unreadable: "could not read config file <path>" (ERR_CONFIG)
+ *   - unreadable (or a fifo with no writer): "could not read config file <path>"
+ *     (ERR_CONFIG); over INI_MAX_FILE: "... <path>: larger than 16 MiB"
  *   - bad UTF-8: "'utf-8' codec can't decode byte 0xff in position 94: invalid start byte"
  *   - text before any header: "File contains no section headers.\nfile: '<f>', line: 1\n'<line>\n'"
  *   - lines with no delimiter / empty key, collected over the whole file:
  *     "Source contains parsing errors: '<f>'\n\t[line  2]: 'foo\n'" (one entry per line)
  * On error ini keeps whatever was merged before the failing file. */
+#define INI_MAX_FILE (16 << 20)
 int ini_read_file(struct ini *ini, const char *path, struct err *e);
 /* Same, from memory; `name` stands for the file name in messages. */
 int ini_read_string(struct ini *ini, const char *text, size_t len, const char *name,

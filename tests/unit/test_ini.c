@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -328,6 +330,35 @@ static void test_read_file(void **state)
     ini_release(&ini);
 }
 
+/* A file that never ends or never comes: an error at once, not a hang. */
+static void test_read_special_files(void **state)
+{
+    (void)state;
+    struct ini ini;
+    struct err e;
+    ini_init(&ini);
+    char dir[] = "/tmp/test_ini_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(ini_read_file(&ini, fifo, &e), 0); /* no writer: empty */
+    int w = open(fifo, O_RDWR); /* a writer that never writes */
+    assert_true(w >= 0);
+    assert_int_equal(ini_read_file(&ini, fifo, &e), -1);
+    char want[96];
+    snprintf(want, sizeof want, "could not read config file %s", fifo);
+    assert_string_equal(e.msg, want);
+    close(w);
+    unlink(fifo);
+    rmdir(dir);
+
+    assert_int_equal(ini_read_file(&ini, "/dev/zero", &e), -1);
+    assert_string_equal(e.msg, "could not read config file /dev/zero: larger than 16 MiB");
+    assert_int_equal(ini_read_file(&ini, "/dev/null", &e), 0); /* empty is fine */
+    ini_release(&ini);
+}
+
 static void test_long_lines(void **state)
 {
     (void)state;
@@ -393,7 +424,7 @@ int main(void)
         cmocka_unit_test(test_python_table),  cmocka_unit_test(test_utf8_chunks),
         cmocka_unit_test(test_merge_and_prev), cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_failed_file_leaves_ini), cmocka_unit_test(test_read_file),
-        cmocka_unit_test(test_long_lines),    cmocka_unit_test(test_pyrepr),
+        cmocka_unit_test(test_read_special_files), cmocka_unit_test(test_long_lines),    cmocka_unit_test(test_pyrepr),
         cmocka_unit_test(test_text_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
