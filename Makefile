@@ -143,8 +143,16 @@ run:
 	@mkdir -p run/log
 	$(O)/supervisord -c etc/demo.conf
 
-bench: $(O)/supervisord
-	@sh bench/run
+# Benchmarks side by side with Python Supervisor (not part of check; see
+# doc/bench.md): make bench [QUICK=1]. Results in $(O)/bench/results.jsonl.
+bench:
+	@sh scripts/deps
+	@$(MAKE) --no-print-directory $(O)/supervisord $(O)/supervisorctl $(O)/bench/streamer
+	@O=$(O) QUICK=$(QUICK) sh bench/run
+
+$(O)/bench/streamer: bench/streamer.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
 
 lint:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c tests/helpers/*.c
