@@ -88,11 +88,11 @@ static int parse_http(const char *url, char **host, int *port, char **netloc, ch
         if (!digits || *end || v > 65535) {
             if (digits)
                 *exc = xasprintf("<class 'ValueError'>, Port out of range 0-65535: file: "
-                                 "/usr/lib/python3.11/urllib/parse.py line: 182");
+                                 "/usr/lib/python3.11/urllib/parse.py line: 184");
             else
                 *exc = xasprintf("<class 'ValueError'>, Port could not be cast to integer "
                                  "value as '%s': file: /usr/lib/python3.11/urllib/parse.py "
-                                 "line: 177",
+                                 "line: 182",
                                  portstr);
             free(*host);
             free(*netloc);

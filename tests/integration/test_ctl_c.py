@@ -223,3 +223,209 @@ def test_fg(trio):
 
 def test_auth(trio):
     tcp.test_auth(trio)
+
+
+# --------------------------------------------------------------------------
+# the interactive shell, fed through a pipe (three ways)
+
+SHELL_PROCS = """
+[program:sleeper]
+command={helpers}/sleeper
+startsecs=0
+
+[program:cat]
+command=/bin/cat
+startsecs=0
+autostart=false
+""" + tcp.TICKER
+
+
+def shell(s, text, args=(), label=None):
+    """supervisorctl [args] with text on its stdin (not a terminal)."""
+    argv = [s.ctl_path, "-c", str(s.d.conf)] + list(args)
+    r = subprocess.run(argv, cwd=str(s.d.dir), env=s.d.env, input=text,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, text=True,
+                       errors="replace", start_new_session=True)
+    return s.record(label or "<shell %s> %r" % (" ".join(args), text), r.returncode,
+                    r.stdout, r.stderr)
+
+
+def test_interactive_pipe(trio):
+    def script(s):
+        for name in ("sleeper", "ticker"):
+            s.wait_state(name, "RUNNING")
+        shell(s, "")
+        shell(s, "help\n\n  \nversion\nbogus arg\n?\n? status\nhelp help\nhelp EOF\n"
+                 "start cat\nstatus cat\nstop cat\nstop cat\nstart\npid cat\nquit\nversion\n")
+        shell(s, "version")                       # a last line without newline, then EOF
+        shell(s, "status\nexit\n")
+        shell(s, "shutdown\nn\nreload\nno\nversion\n")   # confirmations declined
+        shell(s, "reload\n")                      # EOF at the confirmation: EOFError
+        shell(s, "n\n", ["-i", "shutdown"])       # -i with a command: asks, then exits
+        shell(s, "status\n", ["-i"])
+        shell(s, "\n", ["-s", "unix://{}/nosuch.sock".format(s.d.dir)],
+              label="<shell -s unix://{tmp}/nosuch.sock> '\\n'")
+
+    py = trio(SHELL_PROCS, script)["python"]
+    py.expect("<shell > ''", rc=0)
+    assert py.results["<shell > ''"][1].endswith("supervisor> \n")
+    py.expect("<shell > 'reload\\n'", rc=0, contains="EOFError")
+
+
+# --------------------------------------------------------------------------
+# what needs no daemon: the command line, help, unreachable servers
+
+def two_ctls(tmp_path, supervisorctl_bin, cases, setup=None):
+    """Run each argv (a list, "{tmp}" and "{argv0}" expanded) with Python's
+    ctl and ours; stdout, stderr (argv0 masked) and status must be equal."""
+    env = dict(BASE_ENV, HOME=str(tmp_path), ITEST_HERE=str(tmp_path))
+    out = {}
+    for which, ctl in (("python", PY_SUPERVISORCTL), ("c", supervisorctl_bin)):
+        lines = []
+        for argv, stdin in cases:
+            argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+            r = subprocess.run([ctl] + argv, cwd=str(tmp_path), env=env, input=stdin,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
+                               text=True, errors="replace", start_new_session=True)
+            text = (r.stdout + "[stderr]\n" + r.stderr).replace(ctl, "<argv0>")
+            text = text.replace(str(tmp_path), "{tmp}")
+            lines.append("$ supervisorctl %s\n[rc=%d]\n%s\n" % (" ".join(argv), r.returncode,
+                                                                 text))
+        out[which] = "".join(lines)
+    if out["python"] != out["c"]:
+        diff = "".join(difflib.unified_diff(out["python"].splitlines(True),
+                                            out["c"].splitlines(True), "python ctl", "c ctl",
+                                            n=3))
+        pytest.fail("supervisorctl outputs differ:\n" + diff, pytrace=False)
+    return out["python"]
+
+
+def listening_port_refused():
+    """A TCP port on 127.0.0.1 where nothing listens."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+COMMANDS = ["status", "status x", "start x", "start", "stop x", "stop", "restart x", "restart",
+            "signal HUP x", "signal", "pid", "pid x", "tail x", "tail", "tail -f x", "maintail",
+            "maintail -f", "fg x", "fg", "clear x", "clear", "avail", "avail x", "reread",
+            "reread x", "update", "update x", "add x", "remove x", "reload", "reload x",
+            "shutdown", "shutdown x", "version", "version x", "open ftp://x",
+            "open unix:///nonexistent/sock", "quit", "exit", "EOF", "bogus", "bogus arg",
+            "!ls", "?", "? tail", "help", "help help", "help EOF", "help nosuch",
+            "help status x", "status,x", "_x", "- status"]
+
+
+def test_no_server(tmp_path, supervisorctl_bin):
+    port = listening_port_refused()
+    (tmp_path / "nosock.conf").write_text("[supervisorctl]\nserverurl=unix://%(here)s/nosock\n")
+    (tmp_path / "refused.conf").write_text("[supervisorctl]\nserverurl=http://127.0.0.1:%d\n"
+                                           % port)
+    import socket
+    dead = socket.socket(socket.AF_UNIX)   # a socket file nobody accepts on
+    dead.bind(str(tmp_path / "dead.sock"))
+    (tmp_path / "dead.conf").write_text("[supervisorctl]\nserverurl=unix://{}/dead.sock\n"
+                                        .format(tmp_path))
+    try:
+        cases = []
+        for conf in ("nosock", "refused"):
+            cases += [(["-c", "{tmp}/%s.conf" % conf] + c.split(), None) for c in COMMANDS]
+        cases += [(["-c", "{tmp}/dead.conf", c], None) for c in ("status", "avail", "version")]
+        for topic in ("add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit",
+                      "reload", "remove", "reread", "restart", "shutdown", "signal", "start",
+                      "status", "stop", "tail", "update", "version"):
+            cases.append((["-c", "{tmp}/nosock.conf", "help", topic], None))
+        text = two_ctls(tmp_path, supervisorctl_bin, cases)
+    finally:
+        dead.close()
+    assert "{tmp}/nosock no such file\n[stderr]" in text
+    assert "refused connection\n[stderr]" in text
+    assert "*** Unknown syntax: bogus arg" in text
+
+
+def test_command_line(tmp_path, supervisorctl_bin):
+    (tmp_path / "ok.conf").write_text(
+        "[supervisorctl]\nserverurl=unix://%(here)s/../%(ENV_ITEST_VAR)s/sv.sock\n"
+        "prompt=itest-%(ENV_ITEST_VAR)s\nhistory_file=%(here)s/hist\n")
+    (tmp_path / "nosect.conf").write_text("[supervisord]\n")
+    (tmp_path / "badexp.conf").write_text("[supervisorctl]\nserverurl=%(ENV_NOPE)s\n")
+    (tmp_path / "badfmt.conf").write_text("[supervisorctl]\nprompt=%(here)\n")
+    (tmp_path / "default.conf").write_text("[supervisorctl]\n")
+    (tmp_path / "etc").mkdir()
+    ok = ["-c", "{tmp}/ok.conf"]
+    cases = [(a, None) for a in (
+        ["-h"], ["--help"], ["-?"], ["--he"], ["--h"], ["-x"], ["--bogus"], ["-c"],
+        ["-c", "{tmp}/nosuch.conf", "status"], ["-c", "{tmp}/nosect.conf", "status"],
+        ["-c", "{tmp}/nosect.conf", "-s", "unix:///x", "status"],
+        ["-c", "{tmp}/badexp.conf", "status"], ["-c", "{tmp}/badfmt.conf", "status"],
+        ["-c", "{tmp}/default.conf", "status"],
+        ok + ["status"], ok + ["-s", "foo", "status"], ok + ["-s", "http:", "status"],
+        ok + ["-s", "a", "-s", "b"], ok + ["-s", "unix:///a", "-s", "unix:///b", "status"],
+        ok + ["-i", "-i"], ok + ["-ii"], ok + ["--history-file=x"], ok + ["--hist=x", "status"],
+        ok + ["-r", "x", "status"], ok + ["--server=unix:///nope", "status"],
+        ok + ["--serverurl", "unix:///nope", "status"], ok + ["-sunix:///nope", "status"],
+        ok + ["-u"], ok + ["--username"], ok + ["--interactive=1"], ok + ["--", "status"],
+        ok + ["-", "status"], ok + ["status", "-x"], ok + ["tail -100000", "x"],
+        ok + ["-s", "ftp://x", "status"], ok + ["-s", "ftp://x", "avail"],
+        ok + ["-s", "http://127.0.0.1:notaport", "status"],
+        ok + ["-u", "user", "status"], ok + ["-u", "user", "-p", "pw", "version"],
+        ok + ["-c", "{tmp}/x"], ["-c", "{tmp}/ok.conf", "-i", "shutdown"],
+    )]
+    cases += [(ok, "status\nhelp quit\n"), (ok + ["-i"], ""),
+              (ok + ["-i", "shutdown"], "y\n"), (ok + ["-i", "reload"], "yes\n"),
+              (ok + ["-i", "reload"], "n\n")]
+    text = two_ctls(tmp_path, supervisorctl_bin, cases)
+    assert "itest-itest-value> " in text
+    assert "supervisorctl -- control applications run by supervisord" in text
+
+
+# --------------------------------------------------------------------------
+# beyond Python: status --json and avail --json (our ctl, both daemons)
+
+def test_json(trio):
+    def script(s):
+        for name in ("sleeper", "ticker"):
+            s.wait_state(name, "RUNNING")
+        if s.ctl_path == PY_SUPERVISORCTL:
+            return
+        for line, rc in (("status --json", 3), ("status --json sleeper cat", 3),
+                         ("status sleeper --json", 0), ("status --json nosuch", 4),
+                         ("avail --json", 0)):
+            r = run_cmd(s.argv(line), s.d.dir, env=s.d.env)
+            assert r.returncode == rc, (line, r)
+            data = json.loads(r.stdout)
+            s.note(line, json.dumps(data))
+            if line.startswith("status"):
+                names = [p["namespec"] for p in data]
+                text = run_cmd(s.argv(line.replace("--json", "")), s.d.dir, env=s.d.env).stdout
+                assert names == [ln.split()[0] for ln in text.splitlines()
+                                 if "ERROR" not in ln], (line, names, text)
+                for p in data:
+                    assert {"name", "group", "statename", "state", "pid", "description",
+                            "start", "stop", "now", "spawnerr", "exitstatus",
+                            "stdout_logfile", "stderr_logfile"} <= set(p), p
+            else:
+                assert [(p["namespec"], p["inuse"], p["autostart"]) for p in data] == [
+                    ("cat", True, False), ("sleeper", True, True), ("ticker", True, True)], data
+        r = run_cmd(s.argv("status --json nosuch"), s.d.dir, env=s.d.env)
+        assert r.stderr == "nosuch: ERROR (no such process)\n", r
+        r = run_cmd(s.argv("avail --json x"), s.d.dir, env=s.d.env)
+        assert r.returncode == 1 and r.stdout.startswith("Error: avail accepts no arguments"), r
+
+    sessions = trio(SHELL_PROCS, script, compare=False)
+    # the same data from both daemons, once the volatile fields are dropped
+    def stable(s):
+        out = []
+        for label, text in s.entries:
+            data = json.loads(text)
+            for p in data:
+                for k in ("pid", "start", "stop", "now", "description", "logfile", "stdout_logfile",
+                          "stderr_logfile", "exitstatus"):
+                    p.pop(k, None)
+            out.append((label, data))
+        return out
+    assert stable(sessions["c-py"]) == stable(sessions["c"])
