@@ -355,27 +355,19 @@ void events_put_text(struct buf *out, const void *data, size_t n)
     }
 }
 
-void events_state_payload(struct buf *out, enum proc_state to, const char *pname,
-                          const char *gname, enum proc_state from, int tries, pid_t pid,
-                          bool expected)
+void events_state_payload(struct buf *out, enum proc_state to, const char *pname, const char *gname,
+                          enum proc_state from, int tries, pid_t pid, bool expected)
 {
     buf_printf(out, "processname:%s groupname:%s from_state:%s", pname, gname ? gname : "",
                process_state_name(from));
     switch (to) {
     case PROC_STARTING:
-    case PROC_BACKOFF:
-        buf_printf(out, " tries:%d", tries);
-        break;
-    case PROC_EXITED:
-        buf_printf(out, " expected:%d pid:%d", expected ? 1 : 0, (int)pid);
-        break;
+    case PROC_BACKOFF: buf_printf(out, " tries:%d", tries); break;
+    case PROC_EXITED: buf_printf(out, " expected:%d pid:%d", expected ? 1 : 0, (int)pid); break;
     case PROC_RUNNING:
     case PROC_STOPPING:
-    case PROC_STOPPED:
-        buf_printf(out, " pid:%d", (int)pid);
-        break;
-    default:
-        break;
+    case PROC_STOPPED: buf_printf(out, " pid:%d", (int)pid); break;
+    default: break;
     }
 }
 
@@ -393,8 +385,8 @@ void events_process_state(struct events *b, const struct process *p, const char 
     events_publish(b, event_from_buf(t, &pl));
 }
 
-void events_log_payload(struct buf *out, bool comm, const char *pname, const char *gname,
-                        pid_t pid, const char *channel, const void *data, size_t n)
+void events_log_payload(struct buf *out, bool comm, const char *pname, const char *gname, pid_t pid,
+                        const char *channel, const void *data, size_t n)
 {
     if (comm)
         buf_printf(out, "processname:%s groupname:%s pid:%d\n", pname, gname ? gname : "",
@@ -409,9 +401,9 @@ void events_process_output(struct events *b, bool comm, const char *channel, con
                            const char *gname, pid_t pid, const void *data, size_t n)
 {
     bool err = strcmp(channel, "stderr") == 0;
-    enum event_type t = comm ? (err ? EVT_PROCESS_COMMUNICATION_STDERR
-                                    : EVT_PROCESS_COMMUNICATION_STDOUT)
-                             : (err ? EVT_PROCESS_LOG_STDERR : EVT_PROCESS_LOG_STDOUT);
+    enum event_type t =
+        comm ? (err ? EVT_PROCESS_COMMUNICATION_STDERR : EVT_PROCESS_COMMUNICATION_STDOUT)
+             : (err ? EVT_PROCESS_LOG_STDERR : EVT_PROCESS_LOG_STDOUT);
     if (!events_wanted(b, t))
         return;
     struct buf pl;

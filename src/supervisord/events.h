@@ -57,11 +57,11 @@ typedef uint32_t event_mask;
 struct event {
     int refs;
     enum event_type type;
-    char *payload;      /* owned, UTF-8, NUL-terminated */
-    size_t len;         /* bytes */
-    size_t nchars;      /* Unicode characters: the envelope's len: (as Python's len(str)) */
+    char *payload; /* owned, UTF-8, NUL-terminated */
+    size_t len;    /* bytes */
+    size_t nchars; /* Unicode characters: the envelope's len: (as Python's len(str)) */
     bool has_serial;
-    uint64_t serial;    /* assigned when the first subscriber takes it */
+    uint64_t serial; /* assigned when the first subscriber takes it */
 };
 
 /* Borrows ev: take events_ref() to keep it beyond the call. */
@@ -74,19 +74,19 @@ struct events_sub {
 };
 
 struct events {
-    struct loop *loop;        /* borrowed; NULL: no TICK timer (tests) */
-    struct events_sub *subs;  /* owned array */
+    struct loop *loop;       /* borrowed; NULL: no TICK timer (tests) */
+    struct events_sub *subs; /* owned array */
     size_t nsubs, cap;
-    event_mask wanted;        /* union of the subscriptions */
-    uint64_t serial;          /* the last serial handed out */
+    event_mask wanted; /* union of the subscriptions */
+    uint64_t serial;   /* the last serial handed out */
     bool any_serial;
-    long long last_tick[3];   /* slice start of TICK_5/60/3600 seen last, -1: none */
+    long long last_tick[3]; /* slice start of TICK_5/60/3600 seen last, -1: none */
     struct loop_timer tick_timer;
 };
 
 /* ---- types ---- */
 
-const char *events_type_name(enum event_type t);  /* "PROCESS_STATE_RUNNING" */
+const char *events_type_name(enum event_type t); /* "PROCESS_STATE_RUNNING" */
 /* -1 if name is not an event type (names are exact, upper case). */
 int events_type_by_name(const char *name);
 /* The parent type; EVT_EVENT for the top-level ones, and for EVT_EVENT itself. */
@@ -102,7 +102,7 @@ enum event_type events_state_type(enum proc_state s);
 
 /* The first TICK slices are taken now, as Supervisor does at startup. */
 void events_init(struct events *b, struct loop *loop);
-void events_release(struct events *b);   /* drops subscriptions, cancels the tick timer */
+void events_release(struct events *b); /* drops subscriptions, cancels the tick timer */
 
 /* Call cb for every event whose type is in mask. Each event reaches one
  * subscription once, however many of its types match (Supervisor delivers
@@ -115,7 +115,7 @@ bool events_wanted(const struct events *b, enum event_type t);
 /* Takes ownership of payload (malloc'd, NUL-terminated, len bytes). */
 struct event *events_new(enum event_type t, char *payload, size_t len);
 struct event *events_ref(struct event *ev);
-void events_unref(struct event *ev);          /* NULL ok */
+void events_unref(struct event *ev); /* NULL ok */
 
 /* Give ev to every matching subscriber (assigning the next serial if any
  * matches), then drop the caller's reference. b may be NULL (no bus). */
@@ -130,16 +130,15 @@ void events_put_text(struct buf *out, const void *data, size_t n);
 /* PROCESS_STATE_<to>: "processname:P groupname:G from_state:S" plus
  * tries:N (STARTING, BACKOFF), pid:N (RUNNING, STOPPING, STOPPED),
  * expected:0|1 pid:N (EXITED). */
-void events_state_payload(struct buf *out, enum proc_state to, const char *pname,
-                          const char *gname, enum proc_state from, int tries, pid_t pid,
-                          bool expected);
+void events_state_payload(struct buf *out, enum proc_state to, const char *pname, const char *gname,
+                          enum proc_state from, int tries, pid_t pid, bool expected);
 void events_process_state(struct events *b, const struct process *p, const char *gname,
                           enum proc_state from);
 /* PROCESS_LOG_STDOUT/STDERR ("...pid:N channel:C\n<data>") and
  * PROCESS_COMMUNICATION_STDOUT/STDERR ("...pid:N\n<data>"); undecodable
  * data becomes "Undecodable: b'...'" as in Python. */
-void events_log_payload(struct buf *out, bool comm, const char *pname, const char *gname,
-                        pid_t pid, const char *channel, const void *data, size_t n);
+void events_log_payload(struct buf *out, bool comm, const char *pname, const char *gname, pid_t pid,
+                        const char *channel, const void *data, size_t n);
 void events_process_output(struct events *b, bool comm, const char *channel, const char *pname,
                            const char *gname, pid_t pid, const void *data, size_t n);
 /* REMOTE_COMMUNICATION: "type:T\n<data>". */

@@ -19,9 +19,9 @@
 #define MAX_RESULT_LEN (1024 * 1024)
 
 struct item {
-    struct event *ev;      /* one reference; NULL: none */
+    struct event *ev; /* one reference; NULL: none */
     uint64_t poolserial;
-    int rejects;           /* times this event came back */
+    int rejects; /* times this event came back */
 };
 
 struct listener {
@@ -29,29 +29,30 @@ struct listener {
     char *name;                 /* owned: the process name */
     void *proc;                 /* borrowed: passed to ops */
     enum listener_state state;
-    struct buf in;              /* stdout bytes not yet parsed (state_buffer) */
-    long long resultlen;        /* -1: waiting for the RESULT line */
+    struct buf in;       /* stdout bytes not yet parsed (state_buffer) */
+    long long resultlen; /* -1: waiting for the RESULT line */
     struct buf result;
-    struct item inflight;       /* the event sent, while BUSY */
+    struct item inflight; /* the event sent, while BUSY */
+    bool answered_ok;     /* its last answer was OK: a READY is coming */
 };
 
 struct listener_pool {
-    char *name;                 /* owned */
-    char *identifier;           /* owned */
+    char *name;       /* owned */
+    char *identifier; /* owned */
     size_t buffer_size;
     event_mask mask;
-    struct events *bus;         /* borrowed */
-    struct loop *loop;          /* borrowed; NULL in unit tests (no timer) */
+    struct events *bus; /* borrowed */
+    struct loop *loop;  /* borrowed; NULL in unit tests (no timer) */
     const struct listener_ops *ops;
-    struct item *buf;           /* owned: the buffer, oldest first */
+    struct item *buf; /* owned: the buffer, oldest first */
     size_t n, cap;
     bool any_serial;
-    uint64_t serial;            /* last poolserial handed out */
-    struct listener **members;  /* owned */
+    uint64_t serial;           /* last poolserial handed out */
+    struct listener **members; /* owned */
     size_t nmembers, mcap;
-    struct loop_timer timer;    /* dispatch soon / after a redelivery delay */
-    int64_t hold_until;         /* monotonic ms: no dispatch before this */
-    bool dispatching;           /* re-entry guard */
+    struct loop_timer timer; /* dispatch soon / after a redelivery delay */
+    int64_t hold_until;      /* monotonic ms: no dispatch before this */
+    bool dispatching;        /* re-entry guard */
 };
 
 const char *listener_state_name(enum listener_state s)
@@ -149,8 +150,8 @@ static void requeue(struct listener_pool *p, struct item it)
 /* ---- the pool ---- */
 
 struct listener_pool *listener_pool_new(const char *name, const char *identifier,
-                                        long long buffer_size, char *const *events,
-                                        size_t nevents, struct events *bus, struct loop *loop,
+                                        long long buffer_size, char *const *events, size_t nevents,
+                                        struct events *bus, struct loop *loop,
                                         const struct listener_ops *ops)
 {
     struct listener_pool *p = xcalloc(1, sizeof *p);
@@ -218,24 +219,24 @@ size_t listener_pool_buffered(const struct listener_pool *p)
 
 bool listener_pool_pending(const struct listener_pool *p)
 {
-    bool inflight = false, able = false;
     for (size_t i = 0; i < p->nmembers; i++) {
         const struct listener *l = p->members[i];
-        if (l->inflight.ev)
-            inflight = true;
-        if (l->state != LISTENER_UNKNOWN && p->ops->running(l->proc))
-            able = true;
+        if (!p->ops->running(l->proc))
+            continue;
+        if (l->state == LISTENER_BUSY && l->inflight.ev)
+            return true; /* an answer is due */
+        if (p->n > 0 &&
+            (l->state == LISTENER_READY || (l->state == LISTENER_ACKNOWLEDGED && l->answered_ok)))
+            return true; /* takes the next one soon (after any redelivery delay) */
     }
-    return able && (inflight || p->n > 0);
+    return false;
 }
 
 static void envelope(const struct listener_pool *p, const struct item *it, struct buf *out)
 {
-    buf_printf(out,
-               "ver:3.0 server:%s serial:%llu pool:%s poolserial:%llu eventname:%s len:%zu\n",
+    buf_printf(out, "ver:3.0 server:%s serial:%llu pool:%s poolserial:%llu eventname:%s len:%zu\n",
                p->identifier, (unsigned long long)it->ev->serial, p->name,
-               (unsigned long long)it->poolserial, events_type_name(it->ev->type),
-               it->ev->nchars);
+               (unsigned long long)it->poolserial, events_type_name(it->ev->type), it->ev->nchars);
     buf_append(out, it->ev->payload, it->ev->len);
 }
 
@@ -290,8 +291,7 @@ void listener_pool_dispatch(struct listener_pool *p)
 
 static void change_state(struct listener *l, enum listener_state next)
 {
-    log_debug("%s: %s -> %s", l->name, listener_state_name(l->state),
-              listener_state_name(next));
+    log_debug("%s: %s -> %s", l->name, listener_state_name(l->state), listener_state_name(next));
     l->state = next;
     if (next == LISTENER_UNKNOWN)
         log_warn("%s: has entered the UNKNOWN state and will no longer receive events, this "
@@ -301,6 +301,7 @@ static void change_state(struct listener *l, enum listener_state next)
 
 static void reject_inflight(struct listener *l)
 {
+    l->answered_ok = false;
     struct item it = l->inflight;
     l->inflight = (struct item){0};
     if (it.ev)
@@ -310,6 +311,7 @@ static void reject_inflight(struct listener *l)
 void listener_spawned(struct listener *l)
 {
     l->state = LISTENER_ACKNOWLEDGED;
+    l->answered_ok = false;
     buf_reset(&l->in);
     buf_reset(&l->result);
     l->resultlen = -1;
@@ -381,11 +383,13 @@ static void handle_result(struct listener *l)
     if (l->result.len == 2 && memcmp(l->result.data, "OK", 2) == 0) {
         log_debug("%s: event was processed", l->name);
         change_state(l, LISTENER_ACKNOWLEDGED);
+        l->answered_ok = true;
         item_release(&l->inflight);
         l->inflight = (struct item){0};
     } else {
         log_warn("%s: event was rejected", l->name);
         change_state(l, LISTENER_ACKNOWLEDGED);
+        l->answered_ok = false;
         reject_inflight(l);
     }
     l->resultlen = -1;
@@ -414,9 +418,7 @@ void listener_feed(struct listener *l, const void *data, size_t n)
     bool ready = false;
     for (;;) {
         switch (l->state) {
-        case LISTENER_UNKNOWN:
-            buf_reset(&l->in);
-            goto out;
+        case LISTENER_UNKNOWN: buf_reset(&l->in); goto out;
         case LISTENER_ACKNOWLEDGED:
             if (l->in.len < READY_LEN)
                 goto out;

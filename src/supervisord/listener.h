@@ -48,8 +48,8 @@ struct listener_ops {
  * names are ignored: the config validated them). identifier is the
  * envelope's server:. All strings are copied; bus, loop and ops borrowed. */
 struct listener_pool *listener_pool_new(const char *name, const char *identifier,
-                                        long long buffer_size, char *const *events,
-                                        size_t nevents, struct events *bus, struct loop *loop,
+                                        long long buffer_size, char *const *events, size_t nevents,
+                                        struct events *bus, struct loop *loop,
                                         const struct listener_ops *ops);
 /* Unsubscribes, drops buffered and in-flight events, frees the members.
  * NULL ok. */
@@ -61,8 +61,9 @@ struct listener *listener_pool_add(struct listener_pool *p, const char *name, vo
 void listener_pool_kick(struct listener_pool *p);
 /* Events waiting in the buffer (not counting those in flight). */
 size_t listener_pool_buffered(const struct listener_pool *p);
-/* Events are buffered or in flight and some member can still take them
- * (its process RUNNING, not UNKNOWN): shutdown waits a little for these. */
+/* Progress is due: a RUNNING member is BUSY with an event, or READY (or
+ * about to be: its last answer was OK) while events are buffered.
+ * Shutdown waits a little for these. */
 bool listener_pool_pending(const struct listener_pool *p);
 /* Dispatch now (the pool's timer does this; public for tests). */
 void listener_pool_dispatch(struct listener_pool *p);

@@ -388,3 +388,60 @@ def test_capture_mode_keeps_the_tail(daemon):
     else:
         assert text == "short tail\n"
     d.stop()
+
+
+# --------------------------------------------------------------------------
+# pools and shutdown
+
+POOL_CONF = SUPERVISORD_SECTION + RPC_HEAD + """
+[eventlistener:pool]
+command=%(py)s %(listener)s {tmp}/events.jsonl
+process_name=%%(program_name)s_%%(process_num)d
+numprocs=2
+events=REMOTE_COMMUNICATION
+startsecs=0
+""" % {"py": PY, "listener": LISTENER}
+
+
+def test_pool_of_two_listeners(daemon):
+    d = daemon
+    d.start(POOL_CONF)
+    d.wait_log(r"success: pool_1 entered RUNNING")
+    s = proxy(d)
+    send(s, 6)
+    evs = wait_events(d, d.dir / "events.jsonl", lambda e: len(e) >= 6, "6 events")
+    assert sorted(r["p"] for r in evs) == ["type:t\nm%d" % i for i in range(6)]
+    assert {r["h"]["pool"] for r in evs} == {"pool"}
+    assert sorted(int(r["h"]["poolserial"]) for r in evs) == list(range(6))
+    assert_alive(d)
+    d.stop()
+    assert len(read_events(d.dir / "events.jsonl")) == 6  # each delivered once
+
+
+STOPPING_CONF = SUPERVISORD_SECTION + """
+[eventlistener:lis]
+command=%(py)s %(listener)s {tmp}/events.jsonl
+events=SUPERVISOR_STATE_CHANGE,PROCESS_STATE_STOPPING,PROCESS_STATE_STOPPED
+startsecs=0
+
+[program:sl]
+command={helpers}/sleeper
+startsecs=0
+""" % {"py": PY, "listener": LISTENER}
+
+
+def test_listener_sees_the_shutdown(c_daemons):
+    # the listener pool (priority -1) is stopped last, once it has delivered
+    # what the other groups' stops produced (Python does so only by the
+    # accident of its slow loop)
+    d = c_daemons()
+    d.start(STOPPING_CONF)
+    wait_events(d, d.dir / "events.jsonl",
+                lambda e: has(e, "SUPERVISOR_STATE_CHANGE_RUNNING"), "RUNNING")
+    d.wait_log(r"success: sl entered RUNNING")
+    d.stop()
+    names = [(r["h"]["eventname"], fields(r["p"])[0].get("processname"))
+             for r in read_events(d.dir / "events.jsonl")]
+    assert names == [("SUPERVISOR_STATE_CHANGE_RUNNING", None),
+                     ("SUPERVISOR_STATE_CHANGE_STOPPING", None),
+                     ("PROCESS_STATE_STOPPING", "sl"), ("PROCESS_STATE_STOPPED", "sl")]

@@ -85,8 +85,8 @@ static void test_matching_and_serials(void **state)
     events_init(&b, NULL);
     struct got a = {0}, c = {0};
     /* overlapping names: still one delivery per event */
-    events_subscribe(&b, mask_of("PROCESS_STATE") | mask_of("PROCESS_STATE_RUNNING"),
-                     record_cb, &a);
+    events_subscribe(&b, mask_of("PROCESS_STATE") | mask_of("PROCESS_STATE_RUNNING"), record_cb,
+                     &a);
     events_subscribe(&b, mask_of("REMOTE_COMMUNICATION"), record_cb, &c);
     assert_true(events_wanted(&b, EVT_PROCESS_STATE_FATAL));
     assert_false(events_wanted(&b, EVT_TICK_5));
@@ -141,8 +141,7 @@ static void test_state_payloads(void **state)
         {PROC_EXITED, PROC_RUNNING, 0, 42, true,
          "processname:p groupname:g from_state:RUNNING expected:1 pid:42"},
         {PROC_FATAL, PROC_BACKOFF, 0, 0, true, "processname:p groupname:g from_state:BACKOFF"},
-        {PROC_UNKNOWN, PROC_RUNNING, 0, 42, true,
-         "processname:p groupname:g from_state:RUNNING"},
+        {PROC_UNKNOWN, PROC_RUNNING, 0, 42, true, "processname:p groupname:g from_state:RUNNING"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct buf out;
@@ -210,8 +209,8 @@ static void test_simple_payloads_and_len(void **state)
     events_release(&b);
 
     /* len: counts characters, as Python's len(str) */
-    struct event *ev = events_new(EVT_REMOTE_COMMUNICATION, xstrdup("caf\xc3\xa9 \xf0\x9f\x98\x80"),
-                                  10);
+    struct event *ev =
+        events_new(EVT_REMOTE_COMMUNICATION, xstrdup("caf\xc3\xa9 \xf0\x9f\x98\x80"), 10);
     assert_int_equal(ev->len, 10);
     assert_int_equal(ev->nchars, 6);
     events_unref(ev);

@@ -312,10 +312,11 @@ static void test_parse_resultlen(void **state)
         bool ok;
         long long v;
     } cases[] = {
-        {"2", true, 2},     {" 2 ", true, 2},   {"+4", true, 4},   {"1_0", true, 10},
-        {"0", true, 0},     {"-0", true, 0},    {"", false, 0},    {" ", false, 0},
-        {"x", false, 0},    {"2x", false, 0},   {"1__0", false, 0}, {"_1", false, 0},
-        {"1_", false, 0},   {"-1", false, 0},   {"99999999999999999999999", false, 0},
+        {"2", true, 2},    {" 2 ", true, 2},   {"+4", true, 4},
+        {"1_0", true, 10}, {"0", true, 0},     {"-0", true, 0},
+        {"", false, 0},    {" ", false, 0},    {"x", false, 0},
+        {"2x", false, 0},  {"1__0", false, 0}, {"_1", false, 0},
+        {"1_", false, 0},  {"-1", false, 0},   {"99999999999999999999999", false, 0},
         {"2 2", false, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
