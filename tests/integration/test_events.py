@@ -445,3 +445,35 @@ def test_listener_sees_the_shutdown(c_daemons):
     assert names == [("SUPERVISOR_STATE_CHANGE_RUNNING", None),
                      ("SUPERVISOR_STATE_CHANGE_STOPPING", None),
                      ("PROCESS_STATE_STOPPING", "sl"), ("PROCESS_STATE_STOPPED", "sl")]
+
+
+IDLE_CONF = SUPERVISORD_SECTION + """
+[eventlistener:lis]
+command=%(py)s %(listener)s {tmp}/events.jsonl
+events=PROCESS_STATE,PROCESS_GROUP,REMOTE_COMMUNICATION
+startsecs=0
+
+[program:a]
+command={helpers}/sleeper
+startsecs=0
+""" % {"py": PY, "listener": LISTENER}
+
+
+def ctx_switches(pid):
+    with open("/proc/%d/status" % pid) as f:
+        fields_ = dict(line.split(":", 1) for line in f if ":" in line)
+    return int(fields_["voluntary_ctxt_switches"]) + int(fields_["nonvoluntary_ctxt_switches"])
+
+
+def test_no_idle_wakeups_without_tick_subscribers(c_daemons):
+    # a listener that takes no TICK_* type arms no timer
+    d = c_daemons()
+    d.start(IDLE_CONF)
+    wait_events(d, d.dir / "events.jsonl",
+                lambda e: has(e, "PROCESS_STATE_RUNNING", processname="a"), "a RUNNING")
+    time.sleep(0.3)  # let the listener's last answer settle
+    before = ctx_switches(d.pid)
+    time.sleep(1.5)  # an idle window
+    after = ctx_switches(d.pid)
+    assert after == before, "daemon woke up %d times while idle" % (after - before)
+    d.stop()
