@@ -14,9 +14,9 @@
 
 #define READY_TOKEN "READY\n"
 #define READY_LEN 6
-#define RESULT_TOKEN_LEN 7          /* "RESULT ", never checked, as in Supervisor */
-#define MAX_RESULT_LINE (64 * 1024) /* a longer line without '\n' is a bad line */
-#define MAX_RESULT_LEN (1024 * 1024)
+#define RESULT_TOKEN_LEN 7                  /* "RESULT ", never checked, as in Supervisor */
+#define MAX_RESULT_LINE ((size_t)64 * 1024) /* a longer line without '\n' is a bad line */
+#define MAX_RESULT_LEN (1024LL * 1024)
 
 struct item {
     struct event *ev; /* one reference; NULL: none */
