@@ -631,7 +631,9 @@ enum tailp_state tailp_feed(struct tailp *t, const char *p, size_t n,
         p += i + 1;
         n -= i + 1;
         size_t linelen = t->line.len - 2;
-        char *line = xstrndup(t->line.data, linelen);
+        char *line = xmalloc(linelen + 1); /* may hold NULs */
+        memcpy(line, t->line.data, linelen);
+        line[linelen] = '\0';
         buf_reset(&t->line);
         tailp_line(t, line, linelen);
         free(line);
