@@ -24,6 +24,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+
+# Started in the background by a shell, we inherit SIGINT ignored, and so
+# would every client we run (a Ctrl-C sent to supervisorctl would do nothing).
+# A handled signal is reset to the default in the children.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 PY_SUPERVISORD = os.environ.get("PY_SUPERVISORD", "/usr/bin/supervisord")
 C_SUPERVISORD = os.path.abspath(os.environ.get("SUPERVISORD", str(REPO / "build" / "supervisord")))
 HELPERS_ENV = os.environ.get("HELPERS")
