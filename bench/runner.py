@@ -26,7 +26,7 @@ import report  # noqa: E402
 from lib import PY_SUPERVISORCTL, PY_SUPERVISORD, REPO, Daemon, Results, Skipped  # noqa: E402
 
 FULL = dict(ns=[1, 100, 1000], sessions=3, idle_windows=6, idle_secs=5.0, wrk_secs=3.0,
-            wrk_max_secs=60.0, wrk_reps=3, respawn_reps=10, ctl_runs=20, ctl_budget=20.0,
+            wrk_max_secs=60.0, wrk_reps=3, respawn_reps=10, ctl_runs=20, ctl_budget=10.0,
             ctl_min_runs=3, cross_ctl=True,
             stopstart_reps=2,
             logcap_bytes=256 << 20, logcap_reps=2)
