@@ -30,11 +30,11 @@ FULL = dict(ns=[1, 100, 1000], sessions=3, idle_windows=6, idle_secs=5.0, wrk_se
             ctl_min_runs=3, cross_ctl=True,
             stopstart_reps=2,
             logcap_bytes=256 << 20, logcap_reps=2)
-QUICK = dict(ns=[1, 100, 1000], sessions=1, idle_windows=3, idle_secs=1.5, wrk_secs=1.0,
-             wrk_max_secs=6.0, wrk_reps=2, respawn_reps=3, ctl_runs=5, ctl_budget=3.0,
+QUICK = dict(ns=[1, 100, 1000], sessions=1, idle_windows=3, idle_secs=1.0, wrk_secs=1.0,
+             wrk_max_secs=6.0, wrk_reps=2, respawn_reps=3, ctl_runs=5, ctl_budget=2.0,
              ctl_min_runs=2, cross_ctl=False,
              stopstart_reps=1,
-             logcap_bytes=64 << 20, logcap_reps=1)
+             logcap_bytes=32 << 20, logcap_reps=1)
 
 
 def say(msg):
@@ -105,14 +105,16 @@ class Run:
             self.measure("respawn after kill -9", d, respawn)
 
         for ctl_impl, ctl in self.ctls:
-            if ctl_impl != impl and ctl_impl != "python" and not p["cross_ctl"]:
-                continue  # QUICK: our ctl against Python's daemon only in full runs
+            cross = p["cross_ctl"] or len(self.ctls) == 1
+            if ctl_impl != impl and not cross:
+                continue  # QUICK: only each daemon with its own ctl
             for tr in ("unix", "tcp"):
-                def ctl_status(ctl_impl=ctl_impl, ctl=ctl, tr=tr):
+                def ctl_status(ctl_impl=ctl_impl, ctl=ctl, tr=tr, cross=cross):
                     times = drv_ctl.status(d, ctl, tr, p["ctl_runs"], p["ctl_budget"],
                                            p["ctl_min_runs"])
-                    self.add("%sctl_status_%s_ms" % ("py" if ctl_impl == "python" else "our", tr),
-                             n, impl, times, "ms", "lower")
+                    if cross:  # rows of one ctl against both daemons
+                        self.add("%sctl_status_%s_ms" % ("py" if ctl_impl == "python" else "our",
+                                                         tr), n, impl, times, "ms", "lower")
                     # The headline pairs each daemon with its own ctl (Python's
                     # when ours is not built yet).
                     if ctl_impl == impl or (ctl_impl == "python" and len(self.ctls) == 1):
