@@ -28,7 +28,16 @@ def _files(d, k, backups):
 
 
 def _on_disk(d, k, backups):
-    return sum(f.stat().st_size for f in _files(d, k, backups))
+    """Bytes in the live file and its backups. A rotation may rename a file
+    between listing and stat: it is then missed (an undercount), never
+    counted twice, as the names are visited oldest first like the renames."""
+    total = 0
+    for f in _files(d, k, backups):
+        try:
+            total += f.stat().st_size
+        except FileNotFoundError:
+            pass
+    return total
 
 
 def capture(d, streamer, size, reps, timeout):
@@ -56,7 +65,7 @@ def capture(d, streamer, size, reps, timeout):
         while True:
             now_size = _on_disk(d, k, backups)
             now = time.monotonic()
-            if now_size >= size:
+            if now_size >= size and _on_disk(d, k, backups) >= size:
                 break
             if now_size != last:
                 last, last_change = now_size, now
