@@ -19,6 +19,7 @@
 #include "logtail.h"
 #include "loop.h"
 #include "supervisor.h"
+#include "web.h"
 #include "xalloc.h"
 
 #define STANDARD_FACTORY "supervisor.rpcinterface:make_main_rpcinterface"
@@ -39,6 +40,7 @@ struct rpc {
     struct pending *pending;  /* owned list */
     struct loop_timer kick;   /* re-poll the pending calls */
     struct logtail *tails;    /* owned */
+    struct web *web;          /* owned: every other path */
 };
 
 /* ---- results ---- */
@@ -741,6 +743,7 @@ static void change_cb(void *arg, struct proc *pr, enum proc_state from)
     (void)pr;
     (void)from;
     struct rpc *r = arg;
+    web_note_change(r->web, pr, from);
     /* evaluated once the state machine has settled, not inside it */
     if (r->pending)
         rpc_kick(r);
@@ -814,16 +817,12 @@ void rpc_http_handler(void *arg, struct httpd_req *req)
 {
     struct rpc *r = arg;
     const char *path = httpd_req_path(req);
-    const char *method = httpd_req_method(req);
     if (has_prefix(path, "/RPC2")) {
         handle_xmlrpc(r, req);
     } else if (has_prefix(path, "/logtail") || has_prefix(path, "/mainlogtail")) {
         logtail_handle(r->tails, req);
-    } else if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
-        /* the web UI is not served yet: what the static handler answers */
-        rpc_http_error(req, 404);
     } else {
-        rpc_http_error(req, 400);
+        web_handle(r->web, req);
     }
 }
 
@@ -842,6 +841,7 @@ struct rpc *rpc_new(struct supervisor *s)
     }
     loop_timer_init(&r->kick, kick_cb, r);
     r->tails = logtail_new(s);
+    r->web = web_new(r);
     supervisor_set_change_hook(s, change_cb, r);
     return r;
 }
@@ -869,6 +869,7 @@ void rpc_free(struct rpc *r)
     if (r->s->change_arg == r)
         supervisor_set_change_hook(r->s, NULL, NULL);
     logtail_free(r->tails);
+    web_free(r->web);
     for (size_t i = 0; i < r->nnamespaces; i++)
         free(r->namespaces[i]);
     free(r->namespaces);

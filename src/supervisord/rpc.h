@@ -29,8 +29,7 @@ void rpc_free(struct rpc *r);
 
 /* The httpd handler (arg = struct rpc *): POST /RPC2* -> XML-RPC,
  * GET /logtail..., /mainlogtail... -> log tails (logtail.h), anything else
- * as Supervisor's static-file handler answers it without a ui directory
- * (GET/HEAD -> 404, other methods -> 400). */
+ * to the web layer (web.h: pages, JSON API, metrics). */
 void rpc_http_handler(void *arg, struct httpd_req *req);
 
 /* Shutdown: answer the waiting calls that can be answered now, drop the
