@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "buf.h"
 #include "httpd.h"
 #include "metrics.h"
@@ -15,6 +16,7 @@
 struct web {
     struct rpc *r;       /* borrowed */
     struct metrics *met; /* owned */
+    struct api *api;     /* owned */
 };
 
 struct web *web_new(struct rpc *r)
@@ -22,6 +24,7 @@ struct web *web_new(struct rpc *r)
     struct web *w = xcalloc(1, sizeof *w);
     w->r = r;
     w->met = metrics_new(rpc_supervisor(r));
+    w->api = api_new(r);
     return w;
 }
 
@@ -29,6 +32,7 @@ void web_free(struct web *w)
 {
     if (!w)
         return;
+    api_free(w->api);
     metrics_free(w->met);
     free(w);
 }
@@ -36,6 +40,7 @@ void web_free(struct web *w)
 void web_note_change(struct web *w, const struct proc *pr, enum proc_state from)
 {
     metrics_note_change(w->met, pr, from);
+    api_kick(w->api);
 }
 
 static bool is_get(const char *method)
@@ -64,6 +69,8 @@ void web_handle(struct web *w, struct httpd_req *req)
     const char *method = httpd_req_method(req);
     if (strcmp(path, "/metrics") == 0)
         serve_metrics(w, req);
+    else if (strncmp(path, "/api/", 5) == 0)
+        api_handle(w->api, req);
     else if (is_get(method)) /* Supervisor's static handler: no such file */
         rpc_http_error(req, 404);
     else

@@ -1,0 +1,27 @@
+/* api: the JSON API under /api/v1/ (doc/api.md). Every route is a call of
+ * the XML-RPC method table (rpc_call) whose value is converted to JSON, so
+ * semantics and fault codes are those of XML-RPC; faults become
+ * {"error":{"code","name","message"}} with an HTTP status by fault. Owns the
+ * requests whose call waits (start/stop with wait, groups, restart); they
+ * are re-polled after process state changes, never on a clock. */
+#ifndef API_H
+#define API_H
+
+struct rpc;
+struct httpd_req;
+struct api;
+
+/* An API over r (borrowed; must outlive it). Never fails. */
+struct api *api_new(struct rpc *r);
+/* Drops the waiting requests without an answer (connections closed). NULL ok. */
+void api_free(struct api *a);
+
+/* Answer a request whose path starts with "/api/" (now or, for a call
+ * that waits, later). */
+void api_handle(struct api *a, struct httpd_req *req);
+
+/* Process states changed: re-poll the waiting calls at the end of this
+ * loop iteration. */
+void api_kick(struct api *a);
+
+#endif
