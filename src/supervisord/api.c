@@ -36,6 +36,8 @@ struct pending {
     struct rpc_job *job;       /* owned */
     enum shape shape;
     char *filter;              /* owned; SHAPE_GROUPS: one group, NULL: all */
+    api_done_fn done;          /* api_call_then: hand the result over */
+    void *ctx;                 /* owned (malloc'ed) */
 };
 
 struct api {
@@ -297,6 +299,7 @@ static void pending_free(struct pending *p)
         p->job->free(p->job);
     xmlrpc_free(p->args);
     free(p->filter);
+    free(p->ctx);
     free(p);
 }
 
@@ -317,7 +320,10 @@ static void advance(struct api *a)
         if (p->job->poll(p->job, &res)) {
             pending_unlink(p);
             httpd_req_set_data(p->req, NULL, NULL);
-            finish(p->req, p->shape, p->filter, &res);
+            if (p->done)
+                p->done(p->ctx, p->req, &res);
+            else
+                finish(p->req, p->shape, p->filter, &res);
             pending_free(p);
         }
         p = next;
@@ -340,9 +346,10 @@ void api_kick(struct api *a)
 }
 
 /* Call method with args (an ARRAY, consumed) and answer req now or when
- * the call finishes. */
-static void call(struct api *a, struct httpd_req *req, const char *method,
-                 struct xmlrpc_value *args, enum shape shape, const char *filter)
+ * the call finishes: through done(ctx) when given, else by shape. */
+static void call_with(struct api *a, struct httpd_req *req, const char *method,
+                      struct xmlrpc_value *args, enum shape shape, const char *filter,
+                      api_done_fn done, void *ctx)
 {
     struct rpc_res res = {0};
     rpc_call(a->r, method, args->items, args->n, &res);
@@ -360,6 +367,8 @@ static void call(struct api *a, struct httpd_req *req, const char *method,
             p->job = job;
             p->shape = shape;
             p->filter = xstrdup(filter);
+            p->done = done;
+            p->ctx = ctx;
             p->next = a->pending;
             if (p->next)
                 p->next->prev = p;
@@ -368,8 +377,24 @@ static void call(struct api *a, struct httpd_req *req, const char *method,
             return;
         }
     }
-    finish(req, shape, filter, &res);
+    if (done)
+        done(ctx, req, &res);
+    else
+        finish(req, shape, filter, &res);
+    free(ctx);
     xmlrpc_free(args);
+}
+
+static void call(struct api *a, struct httpd_req *req, const char *method,
+                 struct xmlrpc_value *args, enum shape shape, const char *filter)
+{
+    call_with(a, req, method, args, shape, filter, NULL, NULL);
+}
+
+void api_call_then(struct api *a, struct httpd_req *req, const char *method,
+                   struct xmlrpc_value *args, api_done_fn done, void *ctx)
+{
+    call_with(a, req, method, args, SHAPE_PLAIN, NULL, done, ctx);
 }
 
 /* ---- parameters ---- */

@@ -20,6 +20,17 @@ void api_free(struct api *a);
  * that waits, later). */
 void api_handle(struct api *a, struct httpd_req *req);
 
+/* For the other pages of the web layer: run an XML-RPC call (method, args:
+ * an ARRAY, consumed) and hand its finished result to done(ctx, req, res)
+ * once, now or after state changes; done answers req and releases res.
+ * ctx is malloc'ed and freed by the api after done, or if the client goes
+ * away first (done is then not called). */
+struct rpc_res;
+typedef void (*api_done_fn)(void *ctx, struct httpd_req *req, struct rpc_res *res);
+struct xmlrpc_value;
+void api_call_then(struct api *a, struct httpd_req *req, const char *method,
+                   struct xmlrpc_value *args, api_done_fn done, void *ctx);
+
 /* Process states changed: re-poll the waiting calls at the end of this
  * loop iteration. */
 void api_kick(struct api *a);
