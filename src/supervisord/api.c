@@ -35,14 +35,14 @@ struct pending {
     struct xmlrpc_value *args; /* owned ARRAY: jobs may borrow from it */
     struct rpc_job *job;       /* owned */
     enum shape shape;
-    char *filter;              /* owned; SHAPE_GROUPS: one group, NULL: all */
-    api_done_fn done;          /* api_call_then: hand the result over */
-    void *ctx;                 /* owned (malloc'ed) */
+    char *filter;     /* owned; SHAPE_GROUPS: one group, NULL: all */
+    api_done_fn done; /* api_call_then: hand the result over */
+    void *ctx;        /* owned (malloc'ed) */
 };
 
 struct api {
-    struct rpc *r;            /* borrowed */
-    struct pending *pending;  /* owned list */
+    struct rpc *r;           /* borrowed */
+    struct pending *pending; /* owned list */
     struct loop_timer kick;
 };
 
@@ -206,8 +206,7 @@ static json_t *groups_json(const struct xmlrpc_value *infos, const char *filter)
 }
 
 /* Answer req with a finished result (consumed). */
-static void finish(struct httpd_req *req, enum shape shape, const char *filter,
-                   struct rpc_res *res)
+static void finish(struct httpd_req *req, enum shape shape, const char *filter, struct rpc_res *res)
 {
     if (res->kind == RPC_FAULT) {
         send_fault(req, res->code, res->text);
@@ -231,8 +230,7 @@ static void finish(struct httpd_req *req, enum shape shape, const char *filter,
         json_t *o = json_object();
         static const char *const keys[] = {"added", "changed", "removed"};
         for (size_t i = 0; i < 3; i++)
-            json_object_set_new(o, keys[i],
-                                t && i < t->n ? to_json(t->items[i]) : json_array());
+            json_object_set_new(o, keys[i], t && i < t->n ? to_json(t->items[i]) : json_array());
         send_result(req, o);
         break;
     }
@@ -506,8 +504,7 @@ static void bad_method(struct httpd_req *req, const char *allow)
 }
 
 /* An action on one process (target "p"), one group ("g") or all ("a"). */
-static void action(struct api *a, struct params *p, char target, const char *name,
-                   const char *act)
+static void action(struct api *a, struct params *p, char target, const char *name, const char *act)
 {
     struct httpd_req *req = p->req;
     static const char *const methods[3][4] = {
@@ -520,12 +517,12 @@ static void action(struct api *a, struct params *p, char target, const char *nam
          "supervisor.signalAllProcesses", "supervisor.clearAllProcessLogs"},
     };
     int t = target == 'p' ? 0 : target == 'g' ? 1 : 2;
-    int k = strcmp(act, "start") == 0    ? 0
-            : strcmp(act, "stop") == 0   ? 1
-            : strcmp(act, "signal") == 0 ? 2
+    int k = strcmp(act, "start") == 0      ? 0
+            : strcmp(act, "stop") == 0     ? 1
+            : strcmp(act, "signal") == 0   ? 2
             : strcmp(act, "clearlog") == 0 ? 3
-            : strcmp(act, "restart") == 0 ? 4
-                                          : -1;
+            : strcmp(act, "restart") == 0  ? 4
+                                           : -1;
     if (k < 0 || (k < 4 && !methods[t][k])) {
         not_found(req);
         return;
@@ -656,8 +653,7 @@ static void route(struct api *a, struct params *p, char **seg, size_t n)
                 send_fault(req, FAULT_BAD_NAME, t);
                 free(t);
             } else {
-                call(a, req, "supervisor.getAllProcessInfo", xmlrpc_array(), SHAPE_GROUPS,
-                     seg[1]);
+                call(a, req, "supervisor.getAllProcessInfo", xmlrpc_array(), SHAPE_GROUPS, seg[1]);
             }
         }
     } else if (n == 1 && strcmp(s0, "log") == 0) {

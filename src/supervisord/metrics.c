@@ -24,9 +24,9 @@ struct start_count {
 };
 
 struct metrics {
-    struct supervisor *s; /* borrowed */
-    double started;       /* wall clock, seconds */
-    struct timespec mono; /* monotonic start, for uptime */
+    struct supervisor *s;    /* borrowed */
+    double started;          /* wall clock, seconds */
+    struct timespec mono;    /* monotonic start, for uptime */
     struct start_count *tab; /* owned */
     size_t cap, used;        /* cap is a power of two */
 };
@@ -182,16 +182,15 @@ void metrics_render(struct metrics *m, struct buf *out)
     struct supervisor *s = m->s;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    double up = (double)(now.tv_sec - m->mono.tv_sec) +
-                (double)(now.tv_nsec - m->mono.tv_nsec) / 1e9;
+    double up =
+        (double)(now.tv_sec - m->mono.tv_sec) + (double)(now.tv_nsec - m->mono.tv_nsec) / 1e9;
 
     header(out, "supervisor_build_info", "gauge", "Supervisor version served (always 1).");
     buf_printf(out, "supervisor_build_info{version=\"%s\"} 1\n", SUPERVISOR_VERSION);
     header(out, "supervisor_state", "gauge",
            "Daemon state code (1 RUNNING, 0 RESTARTING, -1 SHUTDOWN, 2 FATAL).");
     buf_printf(out, "supervisor_state %d\n", (int)s->mood);
-    header(out, "supervisor_start_time_seconds", "gauge",
-           "Unix time the daemon started serving.");
+    header(out, "supervisor_start_time_seconds", "gauge", "Unix time the daemon started serving.");
     buf_printf(out, "supervisor_start_time_seconds %.3f\n", m->started);
     header(out, "supervisor_uptime_seconds", "gauge", "Seconds since the daemon started.");
     buf_printf(out, "supervisor_uptime_seconds %.3f\n", up);

@@ -282,8 +282,7 @@ static void action_item(struct buf *b, const char *qname, const char *act, const
     } else {
         buf_printf(b, "index.html?processname=%s&amp;action=%s", qname, act);
     }
-    buf_printf(b, "\" name=\"%s\"%s>%s</a></li>\n", label, tail ? " target=\"_blank\"" : "",
-               label);
+    buf_printf(b, "\" name=\"%s\"%s>%s</a></li>\n", label, tail ? " target=\"_blank\"" : "", label);
 }
 
 static void status_page(struct web *w, struct httpd_req *req, const char *message)
@@ -301,12 +300,13 @@ static void status_page(struct web *w, struct httpd_req *req, const char *messag
 
     struct buf b;
     buf_init(&b);
-    buf_puts(&b, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\" />\n"
-                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n"
-                 "<title>Supervisor Status</title>\n"
-                 "<link href=\"stylesheets/supervisor.css\" rel=\"stylesheet\" type=\"text/css\" />\n"
-                 "</head>\n<body>\n<div id=\"wrapper\">\n"
-                 "<div id=\"header\"><h1>Supervisor status</h1></div>\n<div>\n");
+    buf_puts(&b,
+             "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\" />\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n"
+             "<title>Supervisor Status</title>\n"
+             "<link href=\"stylesheets/supervisor.css\" rel=\"stylesheet\" type=\"text/css\" />\n"
+             "</head>\n<body>\n<div id=\"wrapper\">\n"
+             "<div id=\"header\"><h1>Supervisor status</h1></div>\n<div>\n");
     if (message) {
         buf_puts(&b, "<div class=\"status_msg\">");
         html(&b, message);
@@ -314,11 +314,13 @@ static void status_page(struct web *w, struct httpd_req *req, const char *messag
     } else {
         buf_puts(&b, "<div class=\"hidden\">#</div>\n");
     }
-    buf_puts(&b, "<form action=\"index.html\" method=\"post\">\n<ul class=\"clr\" id=\"buttons\">\n"
-                 "<li class=\"action-button\"><a href=\"index.html?action=refresh\">Refresh</a></li>\n"
-                 "<li class=\"action-button\"><a href=\"index.html?action=restartall\">Restart All</a></li>\n"
-                 "<li class=\"action-button\"><a href=\"index.html?action=stopall\">Stop All</a></li>\n"
-                 "</ul>\n");
+    buf_puts(&b,
+             "<form action=\"index.html\" method=\"post\">\n<ul class=\"clr\" id=\"buttons\">\n"
+             "<li class=\"action-button\"><a href=\"index.html?action=refresh\">Refresh</a></li>\n"
+             "<li class=\"action-button\"><a href=\"index.html?action=restartall\">Restart "
+             "All</a></li>\n"
+             "<li class=\"action-button\"><a href=\"index.html?action=stopall\">Stop All</a></li>\n"
+             "</ul>\n");
     if (n == 0) {
         buf_puts(&b, "No programs to manage");
     } else {
@@ -343,8 +345,9 @@ static void status_page(struct web *w, struct httpd_req *req, const char *messag
             snprintf(state, sizeof state, "%s", process_state_name(pr->p.state));
             for (char *c = state; *c; c++)
                 *c = (char)tolower((unsigned char)*c);
-            buf_printf(&b, "<tr class=\"%s\">\n<td class=\"status\"><span class=\"%s\">%s</span></td>\n",
-                       i % 2 ? "shade" : "", state_class(pr->p.state), state);
+            buf_printf(
+                &b, "<tr class=\"%s\">\n<td class=\"status\"><span class=\"%s\">%s</span></td>\n",
+                i % 2 ? "shade" : "", state_class(pr->p.state), state);
             buf_puts(&b, "<td class=\"desc\"><span>");
             if (desc && desc->type == XMLRPC_STRING)
                 html_n(&b, desc->s, desc->len);
@@ -377,10 +380,11 @@ static void status_page(struct web *w, struct httpd_req *req, const char *messag
     time_t t = time(NULL);
     struct tm tm;
     localtime_r(&t, &tm);
-    buf_printf(&b, "</form>\n</div>\n</div>\n<div class=\"clr\" id=\"footer\">\n"
-                   "<div class=\"left\"><a href=\"http://supervisord.org\">Supervisor</a> "
-                   "<span>%s</span></div>\n<div class=\"right\">&copy; 2006-<span>%d</span> "
-                   "Supervisor's authors; this implementation in C</div>\n</div>\n</body>\n</html>\n",
+    buf_printf(&b,
+               "</form>\n</div>\n</div>\n<div class=\"clr\" id=\"footer\">\n"
+               "<div class=\"left\"><a href=\"http://supervisord.org\">Supervisor</a> "
+               "<span>%s</span></div>\n<div class=\"right\">&copy; 2006-<span>%d</span> "
+               "Supervisor's authors; this implementation in C</div>\n</div>\n</body>\n</html>\n",
                SUPERVISOR_VERSION, tm.tm_year + 1900);
     free(v);
     page_headers(req, "text/html;charset=utf-8");
@@ -425,8 +429,8 @@ static void act_done(void *arg, struct httpd_req *req, struct rpc_res *res)
             if (why)
                 msg = xasprintf("ERROR: Process %s: %s", c->ns, why);
             else
-                msg = xasprintf("ERROR: Process %s: unexpected rpc fault [%d] %s", c->ns,
-                                res->code, res->text);
+                msg = xasprintf("ERROR: Process %s: unexpected rpc fault [%d] %s", c->ns, res->code,
+                                res->text);
         }
         break;
     case 'x':
@@ -578,8 +582,9 @@ static void tail_page(struct web *w, struct httpd_req *req, const struct form *f
         buf_putc(&q, '\0');
         html(&b, q.data);
         buf_release(&q);
-        buf_printf(&b, "&amp;limit=%lld\">\n<input name=\"refresh\" type=\"button\" "
-                       "value=\" Refresh \" />\n</a>\n</div>\n",
+        buf_printf(&b,
+                   "&amp;limit=%lld\">\n<input name=\"refresh\" type=\"button\" "
+                   "value=\" Refresh \" />\n</a>\n</div>\n",
                    -limit);
     }
     buf_puts(&b, "</form>\n</div>\n</body>\n</html>\n");

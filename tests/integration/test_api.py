@@ -277,7 +277,8 @@ def test_actions(env):
 def test_logs(env):
     d, api, rpc = env
     out = d.dir / "sleepy.out"
-    wait_for(lambda: out.exists(), 10, "stdout log")
+    # the child's own line first, so nothing lands after what we append
+    wait_for(lambda: out.exists() and b" up\n" in out.read_bytes(), 10, "sleeper's line")
     # the log is the daemon's file: append to it as the child would
     base = out.stat().st_size
     with open(out, "ab") as f:
