@@ -126,7 +126,8 @@ static void run_tty(struct ctl *c)
     el_set(el, EL_PROMPT, prompt_fn);
     el_set(el, EL_EDITOR, "emacs");
     el_set(el, EL_HIST, history, h);
-    el_set(el, EL_ADDFN, "sv-complete", "complete a command or name", complete_fn);
+    /* the wide form: el_set's EL_ADDFN copies name and help and never frees them */
+    el_wset(el, EL_ADDFN, L"sv-complete", L"complete a command or name", complete_fn);
     el_set(el, EL_BIND, "^I", "sv-complete", NULL);
     el_source(el, NULL); /* ~/.editrc */
     struct sigaction sa, old;

@@ -429,3 +429,130 @@ def test_json(trio):
             out.append((label, data))
         return out
     assert stable(sessions["c-py"]) == stable(sessions["c"])
+
+
+# --------------------------------------------------------------------------
+# the shell on a terminal (ours only: libedit's echo and redisplay are not
+# GNU readline's, so there is nothing byte-for-byte to compare)
+
+TTY_PROCS = """
+[program:sleeper]
+command={helpers}/sleeper
+startsecs=0
+
+[group:grp]
+programs=g1,g2
+
+[program:g1]
+command={helpers}/sleeper
+startsecs=0
+
+[program:g2]
+command={helpers}/sleeper
+startsecs=0
+"""
+
+
+class Tty:
+    """Our supervisorctl shell on a pty of its own."""
+
+    def __init__(self, argv, cwd, env):
+        import pty
+        pid, fd = pty.fork()
+        if pid == 0:  # child
+            try:
+                os.chdir(cwd)
+                os.execve(argv[0], argv, env)
+            finally:
+                os._exit(127)
+        self.pid, self.fd, self.out = pid, fd, b""
+
+    def text(self):
+        return self.out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+    def wait_output(self, text, count=1, timeout=15):
+        import select
+        import time
+        deadline = time.monotonic() + timeout
+        while self.text().count(text) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("%r not in the shell's output: %r" % (text, self.text()))
+            r, _, _ = select.select([self.fd], [], [], min(left, 0.2))
+            if r:
+                try:
+                    self.out += os.read(self.fd, 65536)
+                except OSError:
+                    raise AssertionError("shell output ended: %r" % self.text())
+
+    def type(self, data):
+        os.write(self.fd, data)
+
+    def wait_exit(self, timeout=15):
+        def gone():
+            try:
+                self.out += os.read(self.fd, 65536)
+            except OSError:
+                pass
+            pid, st = os.waitpid(self.pid, os.WNOHANG)
+            return (pid, st) if pid else None
+        _, st = wait_for(gone, timeout, "the shell to exit")
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(st)
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def test_tty_shell(c_daemons, supervisorctl_bin):
+    d = c_daemons()
+    d.start(HEAD.replace("[supervisorctl]\n",
+                         "[supervisorctl]\nprompt=itest\nhistory_file=%(here)s/ctl.history\n")
+            + TTY_PROCS)
+    for name in ("sleeper", "grp:g1", "grp:g2"):
+        wait_for(lambda: "RUNNING" in run_cmd([supervisorctl_bin, "-c", str(d.conf), "status",
+                                               name], d.dir, env=d.env).stdout, 15, name)
+    argv = [supervisorctl_bin, "-c", str(d.conf)]
+    t = Tty(argv, str(d.dir), d.env)
+    try:
+        t.wait_output("itest> ")              # after the first `status`
+        assert "grp:g1" in t.text() and "sleeper" in t.text()
+        t.type(b"vers\t\n")                   # a command completes
+        t.wait_output("4.2.5\n")
+        t.type(b"status sl\t\n")              # a process name completes
+        t.wait_output("\nsleeper ", count=2)
+        t.type(b"stop grp:\t")                # several candidates: listed
+        t.wait_output("grp:*")
+        t.type(b"*\n")
+        t.wait_output("grp:g2: stopped")
+        t.type(b"help\n")
+        t.wait_output("default commands (type help <topic>):")
+        t.type(b"\x04")                        # ^D: an empty line, then exit 0
+        assert t.wait_exit() == 0
+    finally:
+        t.kill()
+    hist = (d.dir / "ctl.history").read_text().splitlines()
+    assert hist == ["version ", "status sleeper ", "stop grp:*", "help"], hist
+    # the history is read back (up-arrow recalls `help`), ^C leaves with 0
+    t = Tty(argv, str(d.dir), d.env)
+    try:
+        t.wait_output("itest> ")
+        t.type(b"\x1b[A\n")
+        t.wait_output("version\n\nitest> ")  # the prompt after help's output
+        t.type(b"\x03")
+        assert t.wait_exit() == 0
+    finally:
+        t.kill()
+    # a username without a password: asked for on the terminal
+    t = Tty(argv + ["-u", "someone", "version"], str(d.dir), d.env)
+    try:
+        t.wait_output("Password:")
+        t.type(b"secret\n")
+        t.wait_output("4.2.5")   # auth is off: any credentials pass
+        assert t.wait_exit() == 0
+    finally:
+        t.kill()
