@@ -564,7 +564,16 @@ def test_reload_and_shutdown(pair):
         tailer = subprocess.Popen(s.argv("tail -f sleeper"), cwd=str(s.d.dir), env=s.d.env,
                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, start_new_session=True)
+        head = b""
         try:
+            # the tail must be under way before the shutdown (else it is a race)
+            deadline = time.monotonic() + 15
+            while b" up\n" not in head and time.monotonic() < deadline:
+                if select.select([tailer.stdout], [], [], 0.2)[0]:
+                    chunk = os.read(tailer.stdout.fileno(), 4096)
+                    if not chunk:
+                        break
+                    head += chunk
             s.ctl("shutdown x")
             s.ctl("shutdown")
             # stubborn ignores SIGTERM for 30 s: the daemon stays in SHUTDOWN
@@ -580,7 +589,7 @@ def test_reload_and_shutdown(pair):
                 tailer.kill()
                 tailer.wait()
         s.record("tail -f sleeper (daemon shut down meanwhile)", tailer.returncode,
-                 out.decode(), err.decode())
+                 (head + out).decode(), err.decode())
         for line in ("status", "shutdown", "reread", "tail -f sleeper", "version"):
             s.ctl(line)
 
