@@ -11,6 +11,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "xalloc.h"
+#include "xmlrpc.h"
 
 static const char BEGIN_TOKEN[] = "<!--XSUPERVISOR:BEGIN-->";
 static const char END_TOKEN[] = "<!--XSUPERVISOR:END-->";
@@ -126,41 +127,6 @@ static void str_repr(struct buf *out, const char *str)
     buf_putc(out, q);
 }
 
-/* Strict UTF-8 as Python's decoder: no overlongs, surrogates or > U+10FFFF. */
-static bool utf8_valid(const void *data, size_t n)
-{
-    const unsigned char *s = data;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf)
-            len = 2, cp = c & 0x1f, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef)
-            len = 3, cp = c & 0x0f, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4)
-            len = 4, cp = c & 0x07, min = 0x10000;
-        else
-            return false;
-        if (i + len > n)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* ---- routing ---- */
 
 static void mainlog_copy(struct capture *c, const void *raw, size_t rawn, const void *data,
@@ -172,7 +138,7 @@ static void mainlog_copy(struct capture *c, const void *raw, size_t rawn, const 
     buf_printf(&msg, " %s output:\n", c->channel);
     if (c->cfg.mainlog_repr) {
         bytes_repr(&msg, raw, rawn); /* the listener dispatcher logs the raw bytes */
-    } else if (utf8_valid(data, n)) {
+    } else if (xmlrpc_utf8_valid(data, n)) {
         buf_append(&msg, data, n);
     } else {
         buf_puts(&msg, "Undecodable: ");
