@@ -485,13 +485,29 @@ class Tty:
                 except OSError:
                     raise AssertionError("shell output ended: %r" % self.text())
 
+    def wait_prompt(self, prompt="itest> ", timeout=15):
+        """Wait until the shell sits at its prompt: input typed earlier may be
+        flushed when libedit sets the terminal up for the next line."""
+        import select
+        import time
+        deadline = time.monotonic() + timeout
+        while not self.text().endswith(prompt):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no prompt at the end of: %r" % self.text())
+            if select.select([self.fd], [], [], min(left, 0.2))[0]:
+                self.out += os.read(self.fd, 65536)
+
     def type(self, data):
         os.write(self.fd, data)
 
     def wait_exit(self, timeout=15):
+        import select
+
         def gone():
             try:
-                self.out += os.read(self.fd, 65536)
+                if select.select([self.fd], [], [], 0.05)[0]:  # never block here
+                    self.out += os.read(self.fd, 65536)
             except OSError:
                 pass
             pid, st = os.waitpid(self.pid, os.WNOHANG)
@@ -521,16 +537,21 @@ def test_tty_shell(c_daemons, supervisorctl_bin):
     try:
         t.wait_output("itest> ")              # after the first `status`
         assert "grp:g1" in t.text() and "sleeper" in t.text()
+        t.wait_prompt()
         t.type(b"vers\t\n")                   # a command completes
         t.wait_output("4.2.5\n")
+        t.wait_prompt()
         t.type(b"status sl\t\n")              # a process name completes
         t.wait_output("\nsleeper ", count=2)
+        t.wait_prompt()
         t.type(b"stop grp:\t")                # several candidates: listed
         t.wait_output("grp:*")
         t.type(b"*\n")
         t.wait_output("grp:g2: stopped")
+        t.wait_prompt()
         t.type(b"help\n")
         t.wait_output("default commands (type help <topic>):")
+        t.wait_prompt()
         t.type(b"\x04")                        # ^D: an empty line, then exit 0
         assert t.wait_exit() == 0
     finally:
@@ -541,8 +562,10 @@ def test_tty_shell(c_daemons, supervisorctl_bin):
     t = Tty(argv, str(d.dir), d.env)
     try:
         t.wait_output("itest> ")
+        t.wait_prompt()
         t.type(b"\x1b[A\n")
         t.wait_output("version\n\nitest> ")  # the prompt after help's output
+        t.wait_prompt()
         t.type(b"\x03")
         assert t.wait_exit() == 0
     finally:
