@@ -236,6 +236,7 @@ def test_numprocs_exitcodes_startsecs(daemon):
     d.wait_log(r"spawned: 'ex0'", count=2, timeout=10)
     d.wait_log(r"exited: ex5 ", timeout=10)
     d.wait_log(r"exited: nocodes ", timeout=10)
+    d.wait_log(r"spawned: 'nocodes'", count=2, timeout=10)  # the restart follows
     spawned = "INFO spawned: '%s' with pid N"
     # exit 5 is in exitcodes=2,5: expected, not restarted.
     assert about(d, "ex5") == [
