@@ -7,9 +7,10 @@
 
 #include "xalloc.h"
 
-static void reserve(struct buf *b, size_t extra)
+static inline void reserve(struct buf *b, size_t extra)
 {
-    b->data = xgrow(b->data, &b->cap, b->len + extra + 1, 1);
+    if (b->len + extra + 1 > b->cap)
+        b->data = xgrow(b->data, &b->cap, b->len + extra + 1, 1);
 }
 
 void buf_init(struct buf *b)
@@ -35,6 +36,11 @@ void buf_reset(struct buf *b)
     }
     b->len = 0;
     b->data[0] = '\0';
+}
+
+void buf_reserve(struct buf *b, size_t extra)
+{
+    reserve(b, extra);
 }
 
 void buf_append(struct buf *b, const void *p, size_t n)

@@ -15,6 +15,7 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);
 void buf_reset(struct buf *b);                         /* len = 0, keep memory */
+void buf_reserve(struct buf *b, size_t extra);         /* room for extra more bytes */
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -528,11 +531,23 @@ static bool enter(XML_Parser p, struct limits *l)
     return true;
 }
 
+/* expat salts its hash tables from getrandom() for every new parser, a
+ * system call per request; one secret per process protects as well. */
+static unsigned long hash_salt(void)
+{
+    static unsigned long salt;
+    while (!salt)
+        if (getrandom(&salt, sizeof salt, 0) != (ssize_t)sizeof salt)
+            salt = (unsigned long)getpid() * 2654435761u ^ (unsigned long)time(NULL);
+    return salt;
+}
+
 static XML_Parser parser_new(const char *encoding, bool ns, void *ud)
 {
     XML_Parser p = ns ? XML_ParserCreateNS(encoding, '}') : XML_ParserCreate(encoding);
     if (!p)
         abort(); /* only fails on OOM; house rule: abort */
+    XML_SetHashSalt(p, hash_salt());
     XML_SetUserData(p, ud);
     /* The handler gets the parser so it can stop it. */
     XML_UseParserAsHandlerArg(p);
@@ -1199,9 +1214,9 @@ static void put_escaped(struct buf *out, const char *s, size_t n)
 {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *rep = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : NULL;
-        if (!rep)
+        if ((unsigned char)s[i] > '>' || (s[i] != '&' && s[i] != '<' && s[i] != '>'))
             continue;
+        const char *rep = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : "&gt;";
         buf_append(out, s + run, i - run);
         buf_puts(out, rep);
         run = i + 1;
@@ -1272,19 +1287,78 @@ void xmlrpc_format_double(char *out, size_t size, double d)
     buf_release(&b);
 }
 
+/* a string literal, without strlen */
+#define PUT_LIT(out, lit) buf_append(out, lit, sizeof lit - 1)
+
+void xmlrpc_write_int(struct buf *out, long long i)
+{
+    /* without printf: big results are mostly these */
+    static const char head[] = "<value><int>", tail[] = "</int></value>\n";
+    char tmp[sizeof head + 24 + sizeof tail], *e = tmp + sizeof tmp, *p = e;
+    p -= sizeof tail - 1;
+    memcpy(p, tail, sizeof tail - 1);
+    unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (i < 0)
+        *--p = '-';
+    p -= sizeof head - 1;
+    memcpy(p, head, sizeof head - 1);
+    buf_append(out, p, (size_t)(e - p));
+}
+
+void xmlrpc_write_string(struct buf *out, const char *s, size_t n)
+{
+    PUT_LIT(out, "<value><string>");
+    put_escaped(out, s, n);
+    PUT_LIT(out, "</string></value>\n");
+}
+
+void xmlrpc_write_struct_begin(struct buf *out)
+{
+    PUT_LIT(out, "<value><struct>\n");
+}
+
+void xmlrpc_write_member(struct buf *out, const char *name)
+{
+    PUT_LIT(out, "<member>\n<name>");
+    put_escaped(out, name, strlen(name));
+    PUT_LIT(out, "</name>\n");
+}
+
+void xmlrpc_write_member_end(struct buf *out)
+{
+    PUT_LIT(out, "</member>\n");
+}
+
+void xmlrpc_write_struct_end(struct buf *out)
+{
+    PUT_LIT(out, "</struct></value>\n");
+}
+
+void xmlrpc_write_array_begin(struct buf *out)
+{
+    PUT_LIT(out, "<value><array><data>\n");
+}
+
+void xmlrpc_write_array_end(struct buf *out)
+{
+    PUT_LIT(out, "</data></array></value>\n");
+}
+
 void xmlrpc_write_value(struct buf *out, const struct xmlrpc_value *v)
 {
     switch (v->type) {
     case XMLRPC_INT:
-        buf_printf(out, "<value><int>%lld</int></value>\n", v->i);
+        xmlrpc_write_int(out, v->i);
         break;
     case XMLRPC_BOOL:
-        buf_printf(out, "<value><boolean>%d</boolean></value>\n", v->i ? 1 : 0);
+        buf_puts(out, v->i ? "<value><boolean>1</boolean></value>\n"
+                           : "<value><boolean>0</boolean></value>\n");
         break;
     case XMLRPC_STRING:
-        buf_puts(out, "<value><string>");
-        put_escaped(out, v->s, v->len);
-        buf_puts(out, "</string></value>\n");
+        xmlrpc_write_string(out, v->s, v->len);
         break;
     case XMLRPC_DOUBLE: {
         char num[40];
@@ -1293,21 +1367,19 @@ void xmlrpc_write_value(struct buf *out, const struct xmlrpc_value *v)
         break;
     }
     case XMLRPC_ARRAY:
-        buf_puts(out, "<value><array><data>\n");
+        xmlrpc_write_array_begin(out);
         for (size_t i = 0; i < v->n; i++)
             xmlrpc_write_value(out, v->items[i]);
-        buf_puts(out, "</data></array></value>\n");
+        xmlrpc_write_array_end(out);
         break;
     case XMLRPC_STRUCT:
-        buf_puts(out, "<value><struct>\n");
+        xmlrpc_write_struct_begin(out);
         for (size_t i = 0; i < v->n; i++) {
-            buf_puts(out, "<member>\n<name>");
-            put_escaped(out, v->members[i].name, strlen(v->members[i].name));
-            buf_puts(out, "</name>\n");
+            xmlrpc_write_member(out, v->members[i].name);
             xmlrpc_write_value(out, v->members[i].value);
-            buf_puts(out, "</member>\n");
+            xmlrpc_write_member_end(out);
         }
-        buf_puts(out, "</struct></value>\n");
+        xmlrpc_write_struct_end(out);
         break;
     case XMLRPC_NIL: /* Python writes no newline after this one */
         buf_puts(out, "<value><nil/></value>");
@@ -1319,9 +1391,9 @@ void xmlrpc_write_value(struct buf *out, const struct xmlrpc_value *v)
 
 void xmlrpc_write_response(struct buf *out, const struct xmlrpc_value *v)
 {
-    buf_puts(out, XML_HEADER "<methodResponse>\n<params>\n<param>\n");
+    buf_puts(out, XMLRPC_RESPONSE_HEAD);
     xmlrpc_write_value(out, v);
-    buf_puts(out, "</param>\n</params>\n</methodResponse>\n");
+    buf_puts(out, XMLRPC_RESPONSE_TAIL);
 }
 
 void xmlrpc_write_fault(struct buf *out, int code, const char *string)

@@ -121,6 +121,21 @@ void xmlrpc_write_call(struct buf *out, const char *method, const struct xmlrpc_
  * NIL is "<value><nil/></value>" with no newline, as allow_none writes it;
  * doubles are repr(), strings raw UTF-8 with only & < > escaped. */
 void xmlrpc_write_value(struct buf *out, const struct xmlrpc_value *v);
+/* The pieces xmlrpc_write_value is made of, for results written straight
+ * out without building a tree first (thousands of processes): a struct is
+ * struct_begin, then per member: member(name), one value, member_end; then
+ * struct_end. Arrays alike. The bytes are the same as the tree's. */
+void xmlrpc_write_int(struct buf *out, long long v);
+void xmlrpc_write_string(struct buf *out, const char *s, size_t n);
+void xmlrpc_write_struct_begin(struct buf *out);
+void xmlrpc_write_member(struct buf *out, const char *name);
+void xmlrpc_write_member_end(struct buf *out);
+void xmlrpc_write_struct_end(struct buf *out);
+void xmlrpc_write_array_begin(struct buf *out);
+void xmlrpc_write_array_end(struct buf *out);
+/* What xmlrpc_write_response writes around its value. */
+#define XMLRPC_RESPONSE_HEAD "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n"
+#define XMLRPC_RESPONSE_TAIL "</param>\n</params>\n</methodResponse>\n"
 /* Python cannot marshal ints outside 32 bits (OverflowError) nor None
  * without allow_none: Supervisor then answers HTTP 500. Returns 0 when v
  * would marshal, else -1 + e; the writers above do not check. */

@@ -392,6 +392,44 @@ void httpd_respond(struct httpd_req *r, int status, const char *content_type, co
     set_response(r, resp);
 }
 
+void httpd_respond_buf(struct httpd_req *r, int status, const char *content_type, struct buf *b)
+{
+    size_t len = b->len;
+    /* MHD frees it with free(), as xalloc allocates */
+    char *data = buf_detach(b);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        httpd_close(r);
+        return;
+    }
+    finish_response(r, resp, content_type);
+    r->owned = false;
+    r->status = status;
+    set_response(r, resp);
+}
+
+void httpd_respond_wrapped(struct httpd_req *r, int status, const char *content_type,
+                           const char *prefix, struct buf *b, const char *suffix)
+{
+    const struct MHD_IoVec iov[3] = {
+        {prefix, strlen(prefix)},
+        {b->data, b->len},
+        {suffix, strlen(suffix)},
+    };
+    struct MHD_Response *resp = MHD_create_response_from_iovec(iov, 3, free, b->data);
+    if (!resp) {
+        buf_release(b);
+        httpd_close(r);
+        return;
+    }
+    *b = (struct buf){0}; /* MHD frees it */
+    finish_response(r, resp, content_type);
+    r->owned = false;
+    r->status = status;
+    set_response(r, resp);
+}
+
 void httpd_respond_error(struct httpd_req *r, int status)
 {
     /* medusa's DEFAULT_ERROR_MESSAGE (it sends Content-Length before

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 
@@ -86,6 +87,13 @@ void httpd_add_header(struct httpd_req *r, const char *name, const char *value);
  * the handler drops req. content_type may be NULL (none sent). */
 void httpd_respond(struct httpd_req *r, int status, const char *content_type, const char *body,
                    size_t len);
+/* The same for a body built in b, handed over without a copy (big XML-RPC
+ * results): b is left released. */
+void httpd_respond_buf(struct httpd_req *r, int status, const char *content_type, struct buf *b);
+/* The body is prefix (static), b (taken as above), suffix (static): a big
+ * body goes out without being copied into a bigger one first. */
+void httpd_respond_wrapped(struct httpd_req *r, int status, const char *content_type,
+                           const char *prefix, struct buf *b, const char *suffix);
 /* Answer with medusa's HTML error page for status ("<p>Error code 404.\r\n
  * <p>Message: Not Found."), Content-Type: text/html, as Supervisor's
  * http_request.error does. Ends the request. */

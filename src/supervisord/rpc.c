@@ -71,6 +71,13 @@ void rpc_res_value(struct rpc_res *res, struct xmlrpc_value *v)
     res->value = v;
 }
 
+void rpc_res_xml(struct rpc_res *res, struct buf *b)
+{
+    res->kind = RPC_XML;
+    res->xml = *b;
+    *b = (struct buf){0};
+}
+
 void rpc_res_fault(struct rpc_res *res, int code, const char *extra_fmt, ...)
 {
     res->kind = RPC_FAULT;
@@ -111,6 +118,7 @@ void rpc_res_release(struct rpc_res *res)
 {
     xmlrpc_free(res->value);
     free(res->text);
+    free(res->xml.data);
     if (res->job)
         res->job->free(res->job);
     memset(res, 0, sizeof *res);
@@ -655,7 +663,12 @@ static void finish(struct rpc *r, struct httpd_req *req, const char *method, str
     case RPC_VALUE:
         log_trace("XML-RPC method %s() returned successfully", method);
         xmlrpc_write_response(&out, res->value);
-        httpd_respond(req, 200, "text/xml", out.data, out.len);
+        httpd_respond_buf(req, 200, "text/xml", &out);
+        break;
+    case RPC_XML:
+        log_trace("XML-RPC method %s() returned successfully", method);
+        httpd_respond_wrapped(req, 200, "text/xml", XMLRPC_RESPONSE_HEAD, &res->xml,
+                              XMLRPC_RESPONSE_TAIL);
         break;
     case RPC_FAULT:
         log_trace("XML-RPC method %s() returned fault: [%d] %s", method, res->code, res->text);
@@ -780,7 +793,7 @@ static void handle_xmlrpc(struct rpc *r, struct httpd_req *req)
         return;
     }
     log_trace("XML-RPC method called: %s()", call.method);
-    struct rpc_res res = {0};
+    struct rpc_res res = {.accept_xml = true};
     rpc_call(r, call.method, call.params->items, call.params->n, &res);
     if (res.kind == RPC_DEFER) {
         struct rpc_job *job = res.job;

@@ -68,6 +68,7 @@ enum rpc_kind {
     RPC_FAULT,    /* code + text */
     RPC_DEFER,    /* job: not done yet */
     RPC_HTTP_500, /* an uncaught exception in Supervisor: HTTP 500 (text: why, for logs) */
+    RPC_XML,      /* xml: the value already encoded (only when the caller set accept_xml) */
 };
 
 struct rpc_job;
@@ -79,11 +80,15 @@ struct rpc_res {
     int code;
     char *text; /* FAULT: "NAME" or "NAME: extra"; HTTP_500: Python-like exception text */
     struct rpc_job *job;
+    struct buf xml;
+    bool accept_xml; /* set by the caller before the call: it can send RPC_XML as is */
 };
 
 /* Fill res (previously empty). fault: text is rpc_fault_name(code), plus
  * ": <extra>" when extra_fmt is non-NULL. */
 void rpc_res_value(struct rpc_res *res, struct xmlrpc_value *v);
+/* Takes b: one <value> written with xmlrpc_write_*. */
+void rpc_res_xml(struct rpc_res *res, struct buf *b);
 void rpc_res_fault(struct rpc_res *res, int code, const char *extra_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void rpc_res_500(struct rpc_res *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

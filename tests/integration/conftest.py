@@ -304,7 +304,10 @@ class Daemon:
 
     def log_text(self, path=None):
         path = Path(path) if path else self.logfile
-        return read_text(path) if path.exists() else ""
+        try:  # a rotation renames the log away before making a new one
+            return read_text(path)
+        except FileNotFoundError:
+            return ""
 
     def messages(self, path=None):
         """Main-log entries as a list of (level, text, timestamp); multi-line

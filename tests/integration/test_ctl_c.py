@@ -497,6 +497,13 @@ class Tty:
                 raise AssertionError("no prompt at the end of: %r" % self.text())
             if select.select([self.fd], [], [], min(left, 0.2))[0]:
                 self.out += os.read(self.fd, 65536)
+        # libedit draws the prompt, then puts the terminal in raw mode (the
+        # master sees the slave's modes): keys typed before that may be lost.
+        import termios
+        while termios.tcgetattr(self.fd)[3] & termios.ICANON:
+            if time.monotonic() > deadline:
+                raise AssertionError("the terminal never left canonical mode: %r" % self.text())
+            time.sleep(0.01)
 
     def type_to_exit(self, key, tries=4):
         """Type ^C or ^D at the prompt and return the exit status. libedit
@@ -524,7 +531,10 @@ class Tty:
                 pass
             pid, st = os.waitpid(self.pid, os.WNOHANG)
             return (pid, st) if pid else None
-        _, st = wait_for(gone, timeout, "the shell to exit")
+        try:
+            _, st = wait_for(gone, timeout, "the shell to exit")
+        except AssertionError as e:
+            raise AssertionError("%s; its output ends: %r" % (e, self.text()[-300:])) from None
         os.close(self.fd)
         return os.waitstatus_to_exitcode(st)
 

@@ -137,6 +137,20 @@ def sort_runs(text, suffix):
     return "".join(out)
 
 
+def sort_phases(text):
+    """restart all/group:*: the stop results, then the start results, each
+    sorted (both come in completion order: whether a program that exits at
+    once fails in the first pass or a later one is a race in Supervisor)."""
+    lines = text.splitlines(True)
+    stops = [l for l in lines if l.endswith(": stopped\n")]
+    k = 0
+    while k < len(lines) and lines[k].endswith(": stopped\n"):
+        k += 1
+    if lines[:k] != stops:  # a stop result after a start one: keep as is
+        return text
+    return "".join(sorted(stops) + sorted(lines[k:]))
+
+
 # --------------------------------------------------------------------------
 # sessions: one daemon, the transcript of what supervisorctl did to it
 
@@ -160,8 +174,10 @@ class Session:
         out, err = normalize(out, self.d, pid_lines), normalize(err, self.d)
         # unordered="all": every line is a result given in completion order
         # (e.g. whether a program that exits at once fails in start all's
-        # first pass or a later one is a race in Supervisor too)
+        # first pass or a later one is a race in Supervisor too); "phases":
+        # restart's stop results then its start results
         shown = ("".join(sorted(out.splitlines(True))) if unordered == "all"
+                 else sort_phases(out) if unordered == "phases"
                  else sort_runs(out, ": stopped\n") if unordered else out)
         text = "[rc=%s]\n%s%s" % (rc, shown, ("[stderr]\n" + err) if err else "")
         while label in self.results:
@@ -342,8 +358,8 @@ def test_process_commands(pair):
         s.ctl("start all", unordered="all")
         for line in ("restart", "restart sleeper", "restart nosuch", "restart nosuch:*"):
             s.ctl(line)
-        s.ctl("restart grp:*", unordered=True)
-        s.ctl("restart all", unordered=True)
+        s.ctl("restart grp:*", unordered="phases")
+        s.ctl("restart all", unordered="phases")
         s.ctl("stop quiet")
         for line in ("signal", "signal HUP", "signal HUP nosuch", "signal BOGUS sleeper",
                      "signal 0 sleeper", "signal HUP quiet", "signal 0 nosuch:*",

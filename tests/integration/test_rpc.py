@@ -195,6 +195,42 @@ def test_process_info(rpc):
                      ("sleeper", "sleeper"), ("slow", "slow")]
 
 
+def test_all_process_info_paths(daemons):
+    """getAllProcessInfo answered alone (written straight out) matches it
+    within a multicall (built as values) and getProcessInfo, in every kind of
+    description: running, not started, spawn error, exited."""
+    d, p = start_rpc(daemons, PROGRAMS + """
+[program:nocmd]
+command=/nonexistent/cmd
+startretries=0
+
+[program:done]
+command={helpers}/exiter 3
+startsecs=0
+autorestart=false
+""")
+    s = p.supervisor
+    wait_state(p, "nocmd", "FATAL")
+    wait_state(p, "sleeper", "RUNNING")
+    wait_state(p, "done", "EXITED")
+
+    def norm(infos):
+        return [{k: v for k, v in i.items() if k != "now"} for i in infos]
+    for _ in range(3):  # the uptime in a description may tick between calls
+        alone = s.getAllProcessInfo()
+        multi = p.system.multicall([{"methodName": "supervisor.getAllProcessInfo",
+                                     "params": []}])[0]
+        each = [s.getProcessInfo("%s:%s" % (i["group"], i["name"])) for i in alone]
+        if norm(alone) == norm(multi) == norm(each):
+            break
+    assert norm(alone) == norm(multi) == norm(each)
+    by = {i["name"]: i for i in alone}
+    assert by["nocmd"]["spawnerr"] and by["nocmd"]["description"] == by["nocmd"]["spawnerr"]
+    assert by["quiet"]["description"] == "Not started"
+    assert by["done"]["exitstatus"] == 3 and by["done"]["description"] != "Not started"
+    assert by["sleeper"]["description"].startswith("pid %d, uptime " % by["sleeper"]["pid"])
+
+
 def test_start_stop(rpc):
     d, p = rpc
     s = p.supervisor

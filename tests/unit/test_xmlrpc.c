@@ -2,6 +2,7 @@
  * running Supervisor 4.2.5's loads() and Python's xmlrpc.client.loads over
  * the same bodies and rendering the result canonically (see canon()); the
  * encoder's expected bytes are xmlrpc.client.dumps output. */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -345,6 +346,46 @@ static void test_write_response(void **state)
                           "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n"
                           "<value><string>\x1b[31m\x01</string></value>\n</param>\n</params>\n"
                           "</methodResponse>\n");
+}
+
+/* The streaming pieces write what the tree writes. */
+static void test_write_streaming(void **state)
+{
+    (void)state;
+    static const long long ints[] = {0, 7, -1, 2147483647, -2147483647 - 1, LLONG_MAX, LLONG_MIN};
+    struct xmlrpc_value *a = xmlrpc_array();
+    struct buf direct;
+    buf_init(&direct);
+    xmlrpc_write_array_begin(&direct);
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        struct xmlrpc_value *st = xmlrpc_struct();
+        xmlrpc_struct_set(st, "n<&>", xmlrpc_int(ints[i]));
+        xmlrpc_struct_set(st, "s", xmlrpc_string_n("a&b\0<c>", 7));
+        xmlrpc_array_push(a, st);
+        xmlrpc_write_struct_begin(&direct);
+        xmlrpc_write_member(&direct, "n<&>");
+        xmlrpc_write_int(&direct, ints[i]);
+        xmlrpc_write_member_end(&direct);
+        xmlrpc_write_member(&direct, "s");
+        xmlrpc_write_string(&direct, "a&b\0<c>", 7);
+        xmlrpc_write_member_end(&direct);
+        xmlrpc_write_struct_end(&direct);
+    }
+    xmlrpc_write_array_end(&direct);
+    struct buf tree;
+    buf_init(&tree);
+    xmlrpc_write_value(&tree, a);
+    assert_int_equal(direct.len, tree.len);
+    assert_memory_equal(direct.data, tree.data, tree.len);
+    static const char min[] = "<value><int>-9223372036854775808</int></value>\n";
+    static const char name[] = "<name>n&lt;&amp;&gt;</name>";
+    static const char str[] = "<value><string>a&amp;b\0&lt;c&gt;</string></value>\n";
+    assert_non_null(memmem(tree.data, tree.len, min, sizeof min - 1));
+    assert_non_null(memmem(tree.data, tree.len, name, sizeof name - 1));
+    assert_non_null(memmem(tree.data, tree.len, str, sizeof str - 1));
+    buf_release(&direct);
+    buf_release(&tree);
+    xmlrpc_free(a);
 }
 
 static void test_write_response_nul(void **state)
@@ -804,6 +845,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_call_cases),       cmocka_unit_test(test_response_cases),
         cmocka_unit_test(test_write_response),   cmocka_unit_test(test_write_response_nul),
+        cmocka_unit_test(test_write_streaming),
         cmocka_unit_test(test_write_fault),      cmocka_unit_test(test_write_call),
         cmocka_unit_test(test_format_double),    cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_values),           cmocka_unit_test(test_check_marshal),
