@@ -29,7 +29,7 @@ import pytest
 
 import test_ctl_python as tcp
 from conftest import BASE_ENV, PY_SUPERVISORCTL, _factory, run_cmd, wait_for
-from test_ctl_python import HEAD, Session, normalize, transcript
+from test_ctl_python import HEAD, Session, transcript
 
 import difflib
 import re

@@ -23,17 +23,16 @@ import pty
 import re
 import select
 import signal
-import socket
 import subprocess
 import threading
 import time
 import traceback
-import http.client
 import xmlrpc.client
 
 import pytest
 
 from conftest import SUPERVISORD_SECTION, _factory, run_cmd, wait_for
+from unixrpc import unix_proxy
 
 CTL = os.environ.get("SUPERVISORCTL", "/usr/bin/supervisorctl")
 
@@ -64,34 +63,11 @@ startsecs=0
 # --------------------------------------------------------------------------
 # XML-RPC for waits (not what is compared)
 
-class _UnixConn(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=30)
-        self.unix_path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        s.connect(self.unix_path)
-        self.sock = s
-
-
-class _UnixTransport(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.unix_path = path
-
-    def make_connection(self, host):
-        _, self._extra_headers, _ = self.get_host_info(host)  # Authorization
-        return _UnixConn(self.unix_path)
-
-
 def proxy(d):
     url = "http://localhost/RPC2"
     if "username=user" in d.conf.read_text():
         url = "http://user:123@localhost/RPC2"
-    return xmlrpc.client.ServerProxy(url,
-                                     transport=_UnixTransport(str(d.dir / "sv.sock")))
+    return unix_proxy(d.dir / "sv.sock", url, keepalive=False)
 
 
 def rpc_state(d):

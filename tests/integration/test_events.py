@@ -12,13 +12,11 @@ import json
 import re
 import threading
 import time
-import xmlrpc.client
 from pathlib import Path
 
-import pytest
 
 from conftest import SUPERVISORD_SECTION, wait_for
-from test_rpc import UnixTransport
+from unixrpc import unix_proxy
 
 REPO = Path(__file__).resolve().parents[2]
 LISTENER = str(REPO / "tests" / "helpers" / "evlistener.py")
@@ -34,8 +32,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
 
 def proxy(d):
-    return xmlrpc.client.ServerProxy("http://localhost/RPC2",
-                                     transport=UnixTransport(str(d.dir / "sv.sock")))
+    return unix_proxy(d.dir / "sv.sock")
 
 
 def read_events(path):

@@ -5,7 +5,6 @@ priority order of spawns, reverse order of stops, SIGKILL escalation,
 stopasgroup. Same expectations for both implementations."""
 
 import re
-import signal
 import time
 
 from conftest import SUPERVISORD_SECTION, pid_alive, wait_for

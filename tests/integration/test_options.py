@@ -15,7 +15,6 @@ import os
 import re
 import stat
 
-import pytest
 
 from conftest import SUPERVISORD_SECTION, parse_kv, pid_alive, wait_for
 

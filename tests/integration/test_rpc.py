@@ -2,9 +2,7 @@
 xmlrpc.client over the unix socket, against both implementations. The
 expected values are Supervisor 4.2.5's (the python cases check them)."""
 
-import http.client
 import json
-import socket
 import threading
 import time
 import xmlrpc.client
@@ -13,39 +11,15 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_for
+from unixrpc import UnixHTTPConnection, unix_proxy
 
 HELP_JSON = Path("/work/shared/spec/rpc-methodhelp.json")
 if not HELP_JSON.exists():
     HELP_JSON = Path(__file__).resolve().parents[2] / "doc" / "rpc-methodhelp.json"
 
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=30):
-        super().__init__("localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        s.connect(self.unix_path)
-        self.sock = s
-
-
-class UnixTransport(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.unix_path = path
-
-    def make_connection(self, host):
-        if self._connection and host == self._connection[0]:
-            return self._connection[1]
-        self._connection = host, UnixHTTPConnection(self.unix_path)
-        return self._connection[1]
-
-
 def proxy(d):
-    return xmlrpc.client.ServerProxy("http://localhost/RPC2",
-                                     transport=UnixTransport(str(d.dir / "sv.sock")))
+    return unix_proxy(d.dir / "sv.sock")
 
 
 RPC_HEAD = """\

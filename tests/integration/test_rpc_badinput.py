@@ -9,7 +9,6 @@ unaffected: a fresh xmlrpc.client connection is answered promptly and the
 child is still RUNNING with the same pid. Where Supervisor has no sane answer
 (hangs, accepts anything) the C-only tests assert our deliberate one."""
 
-import http.client
 import re
 import socket
 import threading
@@ -19,6 +18,7 @@ import xmlrpc.client
 import pytest
 
 from conftest import SUPERVISORD_SECTION, wait_for
+from unixrpc import unix_proxy
 
 # Bound for "answered promptly" while bad clients are connected. Generous:
 # this checks that nothing blocks, not speed (sanitizer builds are slow).
@@ -34,31 +34,8 @@ REASONS = {400: "Bad Request", 411: "Length Required", 500: "Internal Server Err
 # --------------------------------------------------------------------------
 # clients
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout):
-        super().__init__("localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        s.connect(self.unix_path)
-        self.sock = s
-
-
-class UnixTransport(xmlrpc.client.Transport):
-    def __init__(self, path, timeout):
-        super().__init__()
-        self.unix_path = path
-        self.timeout = timeout
-
-    def make_connection(self, host):
-        return UnixHTTPConnection(self.unix_path, self.timeout)
-
-
 def proxy(d, timeout=30):
-    return xmlrpc.client.ServerProxy(
-        "http://localhost/RPC2", transport=UnixTransport(str(d.dir / "sv.sock"), timeout))
+    return unix_proxy(d.dir / "sv.sock", timeout=timeout, keepalive=False)
 
 
 def connect(d, tcp=False, timeout=10):

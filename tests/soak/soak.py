@@ -36,6 +36,8 @@ import time
 import xmlrpc.client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from unixrpc import UnixHTTPConnection, unix_proxy  # noqa: E402
 SUPERVISORD = os.path.abspath(os.environ.get("SUPERVISORD", os.path.join(ROOT, "build/supervisord")))
 HELPERS = os.path.abspath(os.environ.get("HELPERS", os.path.join(ROOT, "build/helpers")))
 SECONDS = float(os.environ.get("SOAK_SECONDS", "120"))
@@ -68,30 +70,6 @@ def log(msg):
 
 
 T0 = time.monotonic()
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=60):
-        super().__init__("localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        s.connect(self.unix_path)
-        self.sock = s
-
-
-class UnixTransport(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.unix_path = path
-
-    def make_connection(self, host):
-        if self._connection and host == self._connection[0]:
-            return self._connection[1]
-        self._connection = host, UnixHTTPConnection(self.unix_path)
-        return self._connection[1]
 
 
 class Soak:
@@ -170,9 +148,7 @@ class Soak:
             self.model[n] = "running"
 
     def rpc(self, timeout=60):
-        t = UnixTransport(self.sock)
-        p = xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=t)
-        return p
+        return unix_proxy(self.sock, timeout=timeout)
 
     def start_daemon(self):
         self.out = open(os.path.join(self.tmp, "daemon.out"), "wb")
