@@ -281,15 +281,19 @@ struct prepared {
     size_t ngroups;
     char uidstr[24];
     int maxfd; /* for the close() fallback loop */
-    int errfd; /* write end of the CLOEXEC report pipe */
+    int errfd; /* write end of the caller's report pipe, -1: none */
     pid_t parent;
+    const char *name;
 };
 
-/* Sent through the report pipe when the child fails before exec. */
+/* Sent through the report pipe when the child fails before exec: one
+ * write under PIPE_BUF, so reports of many children never interleave. */
 enum child_stage { STAGE_SETUP, STAGE_USER, STAGE_CHDIR, STAGE_EXEC };
 struct child_report {
+    pid_t pid;
     int stage;
     int err;
+    char name[64]; /* the program's, cut */
 };
 
 static void prepare_user(const struct spawn_plan *plan, struct prepared *pr)
@@ -361,11 +365,15 @@ static _Noreturn void child_fail(const struct prepared *pr, struct cbuf *msg, in
     cb_write(msg, 2);
     cb_add(msg, "supervisor: child process was not spawned\n");
     cb_write(msg, 2);
-    struct child_report rep = {stage, err};
-    ssize_t w;
-    do
-        w = write(pr->errfd, &rep, sizeof rep);
-    while (w < 0 && errno == EINTR);
+    if (pr->errfd >= 0) {
+        struct child_report rep = {.pid = getpid(), .stage = stage, .err = err};
+        for (size_t i = 0; pr->name[i] && i < sizeof rep.name - 1; i++)
+            rep.name[i] = pr->name[i];
+        ssize_t w;
+        do
+            w = write(pr->errfd, &rep, sizeof rep);
+        while (w < 0 && errno == EINTR);
+    }
     _exit(127);
 }
 
@@ -373,9 +381,13 @@ static void close_from_3(const struct prepared *pr)
 {
     int keep = pr->errfd;
     int ok = 0;
-    if (keep > 3)
-        ok |= close_range(3, (unsigned)keep - 1, 0);
-    ok |= close_range((unsigned)keep + 1, ~0U, 0);
+    if (keep < 3) {
+        ok = close_range(3, ~0U, 0);
+    } else {
+        if (keep > 3)
+            ok |= close_range(3, (unsigned)keep - 1, 0);
+        ok |= close_range((unsigned)keep + 1, ~0U, 0);
+    }
     if (ok == 0)
         return;
     for (int fd = 3; fd < pr->maxfd; fd++) /* old kernels: no close_range */
@@ -500,39 +512,48 @@ static _Noreturn void child(const struct spawn_plan *plan, const struct prepared
     child_fail(pr, &msg, STAGE_EXEC, err);
 }
 
-/* A pipe end must not be 0..2, or the child's dup2 would clobber it. */
-static int fd_above_2(int fd)
+int spawn_report_pipe(int fds[2])
 {
-    if (fd > 2)
-        return fd;
-    int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    close(fd);
-    return nfd;
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+        return -1;
+    /* not 0..2: a child's dup2 onto 0..2 would clobber it */
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] > 2)
+            continue;
+        int nfd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        close(fds[i]);
+        fds[i] = nfd;
+    }
+    if (fds[0] >= 0 && fds[1] >= 0)
+        return 0;
+    int err = errno;
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    errno = err;
+    return -1;
+}
+
+void spawn_report_drain(int fd)
+{
+    static const char *const stages[] = {"setup", "setuid", "chdir", "exec"};
+    struct child_report rep;
+    ssize_t n;
+    while ((n = read(fd, &rep, sizeof rep)) == (ssize_t)sizeof rep || (n < 0 && errno == EINTR)) {
+        if (n < 0)
+            continue;
+        rep.name[sizeof rep.name - 1] = '\0';
+        const char *st = rep.stage >= 0 && rep.stage <= STAGE_EXEC ? stages[rep.stage] : "?";
+        log_debug("child %d of '%s' failed at %s: %s", (int)rep.pid, rep.name, st,
+                  spawn_errno_name(rep.err));
+    }
 }
 
 pid_t spawn_run(const struct spawn_plan *plan, const char *name, struct err *e)
 {
-    int rp[2];
-    if (pipe2(rp, O_CLOEXEC) < 0) {
-        int err = errno;
-        if (err == EMFILE)
-            return err_set(e, ERR_SPAWN, "too many open files to spawn '%s'", name);
-        return err_set(e, ERR_SPAWN, "unknown error making dispatchers for '%s': %s", name,
-                       spawn_errno_name(err));
-    }
-    rp[0] = fd_above_2(rp[0]);
-    rp[1] = fd_above_2(rp[1]);
-    if (rp[0] < 0 || rp[1] < 0) {
-        int err = errno;
-        if (rp[0] >= 0)
-            close(rp[0]);
-        if (rp[1] >= 0)
-            close(rp[1]);
-        return err_set(e, ERR_SPAWN, "unknown error making dispatchers for '%s': %s", name,
-                       spawn_errno_name(err));
-    }
-
-    struct prepared pr = {.errfd = rp[1], .maxfd = 1024, .parent = getpid()};
+    struct prepared pr = {.errfd = plan->report_fd, .maxfd = 1024, .parent = getpid(),
+                          .name = name};
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         pr.maxfd = rl.rlim_cur > INT_MAX ? INT_MAX : (int)rl.rlim_cur;
@@ -543,29 +564,13 @@ pid_t spawn_run(const struct spawn_plan *plan, const char *name, struct err *e)
         child(plan, &pr);
     int fork_err = errno;
     free(pr.groups);
-    close(rp[1]);
     if (pid < 0) {
-        close(rp[0]);
         if (fork_err == EAGAIN)
             return err_set(e, ERR_SPAWN, "Too many processes in process table to spawn '%s'",
                            name);
         return err_set(e, ERR_SPAWN, "unknown error during fork for '%s': %s", name,
                        spawn_errno_name(fork_err));
     }
-
-    /* EOF means exec succeeded (the CLOEXEC end closed); a report means the
-     * child failed and is exiting 127, which the reaper handles. */
-    struct child_report rep;
-    ssize_t n;
-    do
-        n = read(rp[0], &rep, sizeof rep);
-    while (n < 0 && errno == EINTR);
-    close(rp[0]);
-    if (n == (ssize_t)sizeof rep) {
-        static const char *const stages[] = {"setup", "setuid", "chdir", "exec"};
-        const char *st = rep.stage >= 0 && rep.stage <= STAGE_EXEC ? stages[rep.stage] : "?";
-        log_debug("child %d of '%s' failed at %s: %s", (int)pid, name, st,
-                  spawn_errno_name(rep.err));
-    }
+    /* No waiting for the exec: the loop goes on, as Supervisor's does. */
     return pid;
 }

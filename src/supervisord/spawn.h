@@ -34,22 +34,27 @@ struct spawn_plan {
     int stdout_fd;
     int stderr_fd;
     int deathsig;           /* > 0: sent to the child if the daemon dies first */
+    int report_fd;          /* write end of a spawn_report_pipe; -1: no reports */
 };
 
 /* Fork and exec. Returns the pid (> 0), or -1 + e (ERR_SPAWN) when fork
  * fails: "Too many processes in process table to spawn '<name>'" (EAGAIN) or
- * "unknown error during fork for '<name>': <ERRNO>" (or, if the internal
- * report pipe cannot be made, "too many open files to spawn '<name>'" /
- * "unknown error making dispatchers for '<name>': <ERRNO>").
- * Exec-side failures are not errors here: the child writes Supervisor's
- * message to its fd 2 and exits 127, and the parent logs a DEBG line
- * ("child <pid> of '<name>' failed at exec: ENOENT") from the errno the child
- * sent through a CLOEXEC pipe. Returns only once the child has exec'd or
- * failed (a blocking read, as libuv does). The plan's fds are borrowed: the
- * caller closes its copies of the child ends afterwards. With set_user and a
- * uid equal to ours nothing is changed; as a non-root user the child fails
- * with "couldn't setuid to <uid>: Can't drop privilege as nonroot user". */
+ * "unknown error during fork for '<name>': <ERRNO>".
+ * Returns at once, without waiting for the exec (as Supervisor): spawning a
+ * thousand programs is not a thousand waits. Exec-side failures are not
+ * errors here: the child writes Supervisor's message to its fd 2 and exits
+ * 127, and sends (stage, errno) through plan->report_fd, from which
+ * spawn_report_drain logs a DEBG line ("child <pid> of '<name>' failed at
+ * exec: ENOENT"). The plan's fds are borrowed: the caller closes its copies
+ * of the child ends afterwards. With set_user and a uid equal to ours
+ * nothing is changed; as a non-root user the child fails with "couldn't
+ * setuid to <uid>: Can't drop privilege as nonroot user". */
 pid_t spawn_run(const struct spawn_plan *plan, const char *name, struct err *e);
+/* The report pipe, one for every child: CLOEXEC (so an exec closes the
+ * child's copy), non-blocking, both ends above fd 2. 0, or -1 + errno. */
+int spawn_report_pipe(int fds[2]);
+/* Log every report waiting on the read end (non-blocking). */
+void spawn_report_drain(int fd);
 
 /* Tokenise command with POSIX shlex rules and find the executable, with
  * Supervisor's checks and messages (ERR_SPAWN):

@@ -397,6 +397,7 @@ static pid_t ops_spawn(void *ctx, struct process *p, struct err *e)
         .stdout_fd = out[1],
         .stderr_fd = pc->redirect_stderr ? out[1] : errp[1],
         .deathsig = pc->stopsignal,
+        .report_fd = s->report_fds[1],
     };
     pid = spawn_run(&plan, pc->name, e);
     if (pid < 0)
@@ -862,10 +863,19 @@ static void signal_cb(struct loop *l, int signo, void *arg)
 
 /* ---- public ---- */
 
+static void report_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+    (void)l;
+    (void)events;
+    (void)arg;
+    spawn_report_drain(fd);
+}
+
 int supervisor_init(struct supervisor *s, struct config *cfg, const struct config_cli *cli,
                     char *const *envp, struct err *e)
 {
     memset(s, 0, sizeof *s);
+    s->report_fds[0] = s->report_fds[1] = -1;
     s->cfg = cfg;
     s->hold = hold_new(cfg);
     s->pending = hold_ref(s->hold);
@@ -874,6 +884,11 @@ int supervisor_init(struct supervisor *s, struct config *cfg, const struct confi
     s->mood = MOOD_RUNNING;
     s->loop = loop_new();
     s->pids = pidmap_new();
+    if (spawn_report_pipe(s->report_fds) < 0) {
+        s->report_fds[0] = s->report_fds[1] = -1;
+        return err_set(e, ERR_SYSTEM, "could not make the spawn report pipe: %s", strerror(errno));
+    }
+    loop_add_io(s->loop, s->report_fds[0], EPOLLIN, report_cb, s);
     loop_timer_init(&s->report_timer, report_timer_cb, s);
     loop_timer_init(&s->drain_timer, drain_timer_cb, s);
     s->events = xcalloc(1, sizeof *s->events);
@@ -966,6 +981,12 @@ void supervisor_release(struct supervisor *s)
         httpsock_close(&s->cfg->servers[i], s->listen_fds[i]);
     free(s->listen_fds);
     pidmap_free(s->pids);
+    if (s->report_fds[0] >= 0) {
+        spawn_report_drain(s->report_fds[0]);
+        loop_del_io(s->loop, s->report_fds[0]);
+        close(s->report_fds[0]);
+        close(s->report_fds[1]);
+    }
     if (s->events)
         events_release(s->events);
     free(s->events);

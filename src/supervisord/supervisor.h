@@ -91,6 +91,7 @@ struct supervisor {
     struct group **groups;    /* owned, sorted by (priority, name) */
     size_t ngroups;
     struct pidmap *pids;      /* owned: pid -> proc */
+    int report_fds[2];        /* owned: spawn_report_pipe (children failing before exec) */
     int *listen_fds;          /* owned until httpd takes them: HTTP listening sockets */
     size_t nlisten;
     struct httpd *httpd;      /* owned; NULL without [*_http_server] */

@@ -375,6 +375,7 @@ static void plan_init(struct spawn_plan *plan, char **envp)
     memset(plan, 0, sizeof *plan);
     plan->envp = envp;
     plan->umask = -1;
+    plan->report_fd = -1;
 }
 
 /* Read stdout until it holds `want` (or EOF), within the deadline. */
@@ -635,9 +636,16 @@ static void test_run_exec_failure(void **state)
     plan_init(&plan, envp);
     plan.filename = "/nonexistent/prog";
     plan.argv = argv;
+    int rep[2];
+    assert_int_equal(spawn_report_pipe(rep), 0);
+    assert_true(rep[0] > 2 && rep[1] > 2);
+    plan.report_fd = rep[1];
     struct child c;
     start_sh(&c, NULL, &plan, false);
-    finish(&c);
+    finish(&c); /* reaped: its report is in the pipe */
+    spawn_report_drain(rep[0]);
+    close(rep[0]);
+    close(rep[1]);
     log_set_sink(NULL, NULL);
     log_set_level(old_level);
     assert_true(WIFEXITED(c.status));
