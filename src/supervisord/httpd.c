@@ -377,11 +377,10 @@ void httpd_add_header(struct httpd_req *r, const char *name, const char *value)
     r->nhdrs++;
 }
 
-void httpd_respond(struct httpd_req *r, int status, const char *content_type, const char *body,
-                   size_t len)
+/* Send resp (NULL: it could not be made, drop the connection). */
+static void respond_with(struct httpd_req *r, int status, const char *content_type,
+                         struct MHD_Response *resp)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
     if (!resp) {
         httpd_close(r);
         return;
@@ -392,21 +391,22 @@ void httpd_respond(struct httpd_req *r, int status, const char *content_type, co
     set_response(r, resp);
 }
 
+void httpd_respond(struct httpd_req *r, int status, const char *content_type, const char *body,
+                   size_t len)
+{
+    respond_with(r, status, content_type,
+                 MHD_create_response_from_buffer(len, (void *)(body ? body : ""),
+                                                 MHD_RESPMEM_MUST_COPY));
+}
+
 void httpd_respond_buf(struct httpd_req *r, int status, const char *content_type, struct buf *b)
 {
     size_t len = b->len;
-    /* MHD frees it with free(), as xalloc allocates */
-    char *data = buf_detach(b);
+    char *data = buf_detach(b); /* MHD frees it with free(), as xalloc allocates */
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
+    if (!resp)
         free(data);
-        httpd_close(r);
-        return;
-    }
-    finish_response(r, resp, content_type);
-    r->owned = false;
-    r->status = status;
-    set_response(r, resp);
+    respond_with(r, status, content_type, resp);
 }
 
 void httpd_respond_wrapped(struct httpd_req *r, int status, const char *content_type,
@@ -418,16 +418,11 @@ void httpd_respond_wrapped(struct httpd_req *r, int status, const char *content_
         {suffix, strlen(suffix)},
     };
     struct MHD_Response *resp = MHD_create_response_from_iovec(iov, 3, free, b->data);
-    if (!resp) {
+    if (resp)
+        *b = (struct buf){0}; /* MHD frees it */
+    else
         buf_release(b);
-        httpd_close(r);
-        return;
-    }
-    *b = (struct buf){0}; /* MHD frees it */
-    finish_response(r, resp, content_type);
-    r->owned = false;
-    r->status = status;
-    set_response(r, resp);
+    respond_with(r, status, content_type, resp);
 }
 
 void httpd_respond_error(struct httpd_req *r, int status)
