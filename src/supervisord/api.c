@@ -5,14 +5,19 @@
 #include "api.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "csrf.h"
 #include "httpd.h"
+#include "log.h"
 #include "loop.h"
 #include "rpc.h"
 #include "supervisor.h"
@@ -42,6 +47,7 @@ struct pending {
 
 struct api {
     struct rpc *r;           /* borrowed */
+    const struct csrf *csrf; /* borrowed */
     struct pending *pending; /* owned list */
     struct loop_timer kick;
 };
@@ -145,8 +151,8 @@ static int fault_status(int code)
     }
 }
 
-static void send_error(struct httpd_req *req, int status, int code, const char *name,
-                       const char *message)
+void api_send_error(struct httpd_req *req, int status, int code, const char *name,
+                    const char *message)
 {
     json_t *e = json_object();
     json_object_set_new(e, "code", json_integer(code));
@@ -159,7 +165,7 @@ static void send_error(struct httpd_req *req, int status, int code, const char *
 
 static void send_fault(struct httpd_req *req, int code, const char *text)
 {
-    send_error(req, fault_status(code), code, rpc_fault_name(code), text);
+    api_send_error(req, fault_status(code), code, rpc_fault_name(code), text);
 }
 
 /* ---- shapes ---- */
@@ -216,7 +222,7 @@ static void finish(struct httpd_req *req, enum shape shape, const char *filter, 
     if (res->kind != RPC_VALUE) {
         /* an uncaught exception in Supervisor: multicall's text for it */
         char *m = xasprintf("FAILED: %s", res->text ? res->text : "internal error");
-        send_error(req, 500, FAULT_FAILED, "FAILED", m);
+        api_send_error(req, 500, FAULT_FAILED, "FAILED", m);
         free(m);
         rpc_res_release(res);
         return;
@@ -438,7 +444,7 @@ static int bool_param(struct params *p, const char *key, bool dflt, bool *out)
         *out = false;
     } else {
         char *m = xasprintf("INCORRECT_PARAMETERS: %s must be true or false", key);
-        send_error(p->req, 400, FAULT_INCORRECT_PARAMETERS, "INCORRECT_PARAMETERS", m);
+        api_send_error(p->req, 400, FAULT_INCORRECT_PARAMETERS, "INCORRECT_PARAMETERS", m);
         free(m);
         return -1;
     }
@@ -458,7 +464,7 @@ static int int_param(struct params *p, const char *key, long long dflt, long lon
     long long v = strtoll(t, &end, 10);
     if (!*t || *end || errno) {
         char *m = xasprintf("INCORRECT_PARAMETERS: %s must be an integer", key);
-        send_error(p->req, 400, FAULT_INCORRECT_PARAMETERS, "INCORRECT_PARAMETERS", m);
+        api_send_error(p->req, 400, FAULT_INCORRECT_PARAMETERS, "INCORRECT_PARAMETERS", m);
         free(m);
         return -1;
     }
@@ -491,7 +497,7 @@ static struct xmlrpc_value *mc_entry(const char *method, struct xmlrpc_value *pa
 static void not_found(struct httpd_req *req)
 {
     char *m = xasprintf("no such resource: %s", httpd_req_path(req));
-    send_error(req, 404, 0, "NOT_FOUND", m);
+    api_send_error(req, 404, 0, "NOT_FOUND", m);
     free(m);
 }
 
@@ -499,7 +505,7 @@ static void bad_method(struct httpd_req *req, const char *allow)
 {
     httpd_add_header(req, "Allow", allow);
     char *m = xasprintf("method %s not allowed here (allowed: %s)", httpd_req_method(req), allow);
-    send_error(req, 405, 0, "METHOD_NOT_ALLOWED", m);
+    api_send_error(req, 405, 0, "METHOD_NOT_ALLOWED", m);
     free(m);
 }
 
@@ -542,8 +548,8 @@ static void action(struct api *a, struct params *p, char target, const char *nam
         const char *sig = param(p, "signal", nb, sizeof nb);
         if (!sig) {
             xmlrpc_free(args);
-            send_error(req, 400, FAULT_BAD_SIGNAL, "BAD_SIGNAL",
-                       "BAD_SIGNAL: the signal parameter is missing");
+            api_send_error(req, 400, FAULT_BAD_SIGNAL, "BAD_SIGNAL",
+                           "BAD_SIGNAL: the signal parameter is missing");
             return;
         }
         xmlrpc_array_push(args, xmlrpc_string(sig));
@@ -590,6 +596,131 @@ static void log_read(struct api *a, struct params *p, const char *name, const ch
     xmlrpc_array_push(args, xmlrpc_int(offset));
     xmlrpc_array_push(args, xmlrpc_int(length));
     call(a, req, method, args, tail ? SHAPE_TAIL : SHAPE_PLAIN, NULL);
+}
+
+/* Byte ranges of a log for the dashboard: exact offsets, any bytes. */
+#define RANGE_DEFAULT 16384
+#define RANGE_MAX (1024 * 1024)
+
+static int utf8_len(unsigned char c)
+{
+    return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+/* Bytes [start, end) of path as {"data", "offset", "end", "size"}: offset
+ * < 0 counts from the end; length 0 reads to the end; at most RANGE_MAX
+ * (the end kept for a negative offset, the start for another). A UTF-8
+ * character cut by either edge is left out (the offsets say so); other
+ * bytes that are not UTF-8 become U+FFFD. A file not there yet is empty. */
+static void send_range(struct httpd_req *req, const char *path, long long offset, long long length)
+{
+    long long size = 0, start = 0;
+    struct buf b;
+    buf_init(&b);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        size = st.st_size;
+        long long end;
+        if (offset < 0) {
+            end = size;
+            start = size + offset < 0 ? 0 : size + offset;
+            if (end - start > RANGE_MAX)
+                start = end - RANGE_MAX;
+        } else {
+            start = offset < size ? offset : size;
+            end = length == 0 || length > size - start ? size : start + length;
+            if (end - start > RANGE_MAX)
+                end = start + RANGE_MAX;
+        }
+        if (offset < 0 && length > 0 && start + length < end)
+            end = start + length;
+        buf_reserve(&b, (size_t)(end - start));
+        while (start + (long long)b.len < end) {
+            ssize_t got = pread(fd, b.data + b.len, (size_t)(end - start) - b.len,
+                                (off_t)(start + (long long)b.len));
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                break;
+            b.len += (size_t)got;
+        }
+        b.data[b.len] = '\0';
+    } else if (fd < 0 && errno != ENOENT) {
+        char *m = xasprintf("FAILED: cannot read '%s': %s", path, strerror(errno));
+        api_send_error(req, 500, FAULT_FAILED, "FAILED", m);
+        free(m);
+        buf_release(&b);
+        return;
+    }
+    if (fd >= 0)
+        close(fd);
+    const unsigned char *d = (const unsigned char *)b.data;
+    size_t skip = 0, n = b.len;
+    if (start > 0)
+        while (skip < 3 && skip < n && (d[skip] & 0xc0) == 0x80)
+            skip++;
+    for (size_t t = n; t > skip && t + 4 > n; t--) {
+        if ((d[t - 1] & 0xc0) == 0x80)
+            continue;
+        if (d[t - 1] >= 0xc0 && t - 1 + (size_t)utf8_len(d[t - 1]) > n)
+            n = t - 1; /* the rest of it is not written yet, or is past the end */
+        break;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "data", jstring(b.data + skip, n - skip));
+    json_object_set_new(o, "offset", json_integer(start + (long long)skip));
+    json_object_set_new(o, "end", json_integer(start + (long long)n));
+    json_object_set_new(o, "size", json_integer(size));
+    buf_release(&b);
+    send_result(req, o);
+}
+
+static void log_range(struct api *a, struct params *p, const char *name, const char *channel)
+{
+    struct httpd_req *req = p->req;
+    long long offset, length;
+    if (int_param(p, "offset", -RANGE_DEFAULT, &offset) < 0 ||
+        int_param(p, "length", 0, &length) < 0)
+        return;
+    if (length < 0) {
+        api_send_error(req, 400, FAULT_INCORRECT_PARAMETERS, "INCORRECT_PARAMETERS",
+                       "INCORRECT_PARAMETERS: length must not be negative");
+        return;
+    }
+    if (!name) {
+        const char *path = log_path();
+        if (!path) {
+            send_fault(req, FAULT_NO_FILE, "NO_FILE: the main log is not a file");
+            return;
+        }
+        send_range(req, path, offset, length);
+        return;
+    }
+    /* split_namespec: "g:p", or "p" for the group of its own name */
+    const char *colon = strchr(name, ':');
+    char *g = colon ? xstrndup(name, (size_t)(colon - name)) : xstrdup(name);
+    struct proc *pr = supervisor_find(rpc_supervisor(a->r), g, colon ? colon + 1 : name);
+    free(g);
+    if (!pr) {
+        char *t = xasprintf("BAD_NAME: %s", name);
+        send_fault(req, FAULT_BAD_NAME, t);
+        free(t);
+        return;
+    }
+    bool err = strcmp(channel, "stderr") == 0;
+    if (!err && strcmp(channel, "stdout") != 0) {
+        not_found(req);
+        return;
+    }
+    const char *path = err ? pr->errlog_path : pr->outlog_path;
+    if (!path) {
+        char *t = xasprintf("NO_FILE: %s has no %s log", name, channel);
+        send_fault(req, FAULT_NO_FILE, t);
+        free(t);
+        return;
+    }
+    send_range(req, path, offset, length);
 }
 
 static void info(struct api *a, struct httpd_req *req)
@@ -639,6 +770,10 @@ static void route(struct api *a, struct params *p, char **seg, size_t n)
         if (get)
             call(a, req, "supervisor.getProcessInfo", args_of(1, xmlrpc_string(seg[1])),
                  SHAPE_PLAIN, NULL);
+    } else if (n == 5 && strcmp(s0, "processes") == 0 && strcmp(seg[2], "log") == 0 &&
+               strcmp(seg[4], "range") == 0) {
+        if (get)
+            log_range(a, p, seg[1], seg[3]);
     } else if ((n == 4 || n == 5) && strcmp(s0, "processes") == 0 && strcmp(seg[2], "log") == 0 &&
                (n == 4 || strcmp(seg[4], "tail") == 0)) {
         if (get)
@@ -659,6 +794,9 @@ static void route(struct api *a, struct params *p, char **seg, size_t n)
     } else if (n == 1 && strcmp(s0, "log") == 0) {
         if (get)
             log_read(a, p, NULL, NULL, false);
+    } else if (n == 2 && strcmp(s0, "log") == 0 && strcmp(seg[1], "range") == 0) {
+        if (get)
+            log_range(a, p, NULL, NULL);
     } else if (n == 1 && strcmp(s0, "config") == 0) {
         if (get)
             call(a, req, "supervisor.getAllConfigInfo", xmlrpc_array(), SHAPE_PLAIN, NULL);
@@ -694,6 +832,11 @@ void api_handle(struct api *a, struct httpd_req *req)
         not_found(req);
         return;
     }
+    const char *why;
+    if (!csrf_request_ok(a->csrf, req, &why)) {
+        api_send_error(req, 403, 0, "FORBIDDEN", why);
+        return;
+    }
     struct params p = {req, NULL};
     size_t blen;
     const char *body = httpd_req_body(req, &blen);
@@ -704,7 +847,7 @@ void api_handle(struct api *a, struct httpd_req *req)
             json_decref(p.body);
             char *m = xasprintf("INCORRECT_PARAMETERS: the body is not a JSON object: %s",
                                 p.body ? "not an object" : je.text);
-            send_error(req, 400, FAULT_INCORRECT_PARAMETERS, "INCORRECT_PARAMETERS", m);
+            api_send_error(req, 400, FAULT_INCORRECT_PARAMETERS, "INCORRECT_PARAMETERS", m);
             free(m);
             return;
         }
@@ -742,10 +885,11 @@ void api_handle(struct api *a, struct httpd_req *req)
     json_decref(p.body);
 }
 
-struct api *api_new(struct rpc *r)
+struct api *api_new(struct rpc *r, const struct csrf *c)
 {
     struct api *a = xcalloc(1, sizeof *a);
     a->r = r;
+    a->csrf = c;
     loop_timer_init(&a->kick, kick_cb, a);
     return a;
 }

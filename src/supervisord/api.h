@@ -3,16 +3,20 @@
  * semantics and fault codes are those of XML-RPC; faults become
  * {"error":{"code","name","message"}} with an HTTP status by fault. Owns the
  * requests whose call waits (start/stop with wait, groups, restart); they
- * are re-polled after process state changes, never on a clock. */
+ * are re-polled after process state changes, never on a clock. Also
+ * byte ranges of the logs for the dashboard (not an XML-RPC method: any
+ * bytes, exact offsets). */
 #ifndef API_H
 #define API_H
 
 struct rpc;
+struct csrf;
 struct httpd_req;
 struct api;
 
-/* An API over r (borrowed; must outlive it). Never fails. */
-struct api *api_new(struct rpc *r);
+/* An API over r and c (both borrowed; must outlive it): requests that
+ * csrf_request_ok refuses get 403 FORBIDDEN. Never fails. */
+struct api *api_new(struct rpc *r, const struct csrf *c);
 /* Drops the waiting requests without an answer (connections closed). NULL ok. */
 void api_free(struct api *a);
 
@@ -30,6 +34,11 @@ typedef void (*api_done_fn)(void *ctx, struct httpd_req *req, struct rpc_res *re
 struct xmlrpc_value;
 void api_call_then(struct api *a, struct httpd_req *req, const char *method,
                    struct xmlrpc_value *args, api_done_fn done, void *ctx);
+
+/* Answer req with the API's JSON error {"error":{"code","name","message"}}
+ * (message bytes that are not UTF-8 become U+FFFD). */
+void api_send_error(struct httpd_req *req, int status, int code, const char *name,
+                    const char *message);
 
 /* Process states changed: re-poll the waiting calls at the end of this
  * loop iteration. */

@@ -1,9 +1,11 @@
 /* metrics: the Prometheus text format for /metrics. Every value is computed
- * when scraped (the process table, /proc/<pid>/stat and statm); the only
+ * when scraped (the process table, /proc/<pid>/stat); the only
  * state kept between scrapes is how many times each process was started,
  * counted from the supervisor's state changes. */
 #include "metrics.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,38 +138,60 @@ static void header(struct buf *b, const char *name, const char *type, const char
     buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* utime+stime in seconds and the resident set in bytes of pid; false if
- * the process is gone or /proc is unreadable. */
-static bool proc_usage(pid_t pid, double *cpu, double *rss)
+bool metrics_proc_usage(pid_t pid, double *cpu, double *rss)
 {
+    /* one open and read of /proc/<pid>/stat (utime, stime and rss are all
+     * there): /proc lookups dominate the cost of a scrape */
     char path[64], data[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return false;
-    size_t n = fread(data, 1, sizeof data - 1, f);
-    fclose(f);
+    ssize_t n;
+    do
+        n = read(fd, data, sizeof data - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n <= 0)
+        return false;
     data[n] = '\0';
     /* the command name may hold spaces and parentheses: fields follow the last ')' */
     char *p = strrchr(data, ')');
-    if (!p)
+    if (!p || !p[1])
         return false;
+    /* fields 3.. of proc(5): state ... utime(14) stime(15) ... rss(24) */
     unsigned long long ut = 0, st = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    long long res = 0;
+    if (sscanf(p + 2,
+               "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu "
+               "%*s %*s %*s %*s %*s %*s %*s %*s %lld",
+               &ut, &st, &res) != 3)
         return false;
-    long hz = sysconf(_SC_CLK_TCK);
-    *cpu = (double)(ut + st) / (double)(hz > 0 ? hz : 100);
-    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    unsigned long long size = 0, res = 0;
-    int got = fscanf(f, "%llu %llu", &size, &res);
-    fclose(f);
-    if (got != 2)
-        return false;
-    *rss = (double)res * (double)sysconf(_SC_PAGESIZE);
+    static long hz, page;
+    if (!hz) {
+        hz = sysconf(_SC_CLK_TCK);
+        page = sysconf(_SC_PAGESIZE);
+        if (hz <= 0)
+            hz = 100;
+        if (page <= 0)
+            page = 4096;
+    }
+    *cpu = (double)(ut + st) / (double)hz;
+    *rss = (double)(res < 0 ? 0 : res) * (double)page;
     return true;
+}
+
+unsigned long long metrics_restarts(const struct metrics *m, const struct proc *pr)
+{
+    char stack[256];
+    const char *g = pr->group->cfg->name, *n = pr->p.cfg->name;
+    char *key = stack;
+    if ((size_t)snprintf(stack, sizeof stack, "%s:%s", g, n) >= sizeof stack)
+        key = xasprintf("%s:%s", g, n);
+    struct start_count *c = slot((struct metrics *)m, key, false);
+    if (key != stack)
+        free(key);
+    return c && c->starts > 1 ? c->starts - 1 : 0;
 }
 
 struct sample {
@@ -205,11 +229,8 @@ void metrics_render(struct metrics *m, struct buf *out)
             struct sample *x = &v[k++];
             x->pr = s->groups[i]->procs[j];
             if (x->pr->p.pid > 0)
-                x->has_usage = proc_usage(x->pr->p.pid, &x->cpu, &x->rss);
-            char *key = key_of(x->pr);
-            struct start_count *c = slot(m, key, false);
-            free(key);
-            x->restarts = c && c->starts > 1 ? c->starts - 1 : 0;
+                x->has_usage = metrics_proc_usage(x->pr->p.pid, &x->cpu, &x->rss);
+            x->restarts = metrics_restarts(m, x->pr);
         }
 
     header(out, "supervisor_process_state", "gauge",

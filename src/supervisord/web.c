@@ -1,7 +1,8 @@
 /* web: routing of the non-RPC paths. /metrics is metrics.c's, /api/v1/ is
- * api.c's; the compatible pages of Supervisor 4.2.5 (status with its
- * actions, tail, ok) and the embedded stylesheet are served here. Actions
- * run the XML-RPC methods through api_call_then, as web.py runs its
+ * api.c's but for its event stream (sse.c); the compatible pages of
+ * Supervisor 4.2.5 (status with its actions, tail, ok), the embedded
+ * stylesheet and the dashboard's files (/dashboard/) are served here.
+ * Actions run the XML-RPC methods through api_call_then, as web.py runs its
  * rpcinterface, and answer with Supervisor's 301 to "/?message=...". */
 #include "web.h"
 
@@ -13,9 +14,11 @@
 
 #include "api.h"
 #include "buf.h"
+#include "csrf.h"
 #include "httpd.h"
 #include "metrics.h"
 #include "rpc.h"
+#include "sse.h"
 #include "supervisor.h"
 #include "web_assets.h"
 #include "xalloc.h"
@@ -26,14 +29,18 @@ struct web {
     struct rpc *r;       /* borrowed */
     struct metrics *met; /* owned */
     struct api *api;     /* owned */
+    struct sse *sse;     /* owned */
+    struct csrf csrf;    /* the dashboard's token for this run */
 };
 
 struct web *web_new(struct rpc *r)
 {
     struct web *w = xcalloc(1, sizeof *w);
     w->r = r;
+    csrf_init(&w->csrf);
     w->met = metrics_new(rpc_supervisor(r));
-    w->api = api_new(r);
+    w->api = api_new(r, &w->csrf);
+    w->sse = sse_new(rpc_supervisor(r), w->met, &w->csrf);
     return w;
 }
 
@@ -41,6 +48,7 @@ void web_free(struct web *w)
 {
     if (!w)
         return;
+    sse_free(w->sse);
     api_free(w->api);
     metrics_free(w->met);
     free(w);
@@ -48,7 +56,8 @@ void web_free(struct web *w)
 
 void web_note_change(struct web *w, const struct proc *pr, enum proc_state from)
 {
-    metrics_note_change(w->met, pr, from);
+    metrics_note_change(w->met, pr, from); /* first: the feed reads the restart count */
+    sse_note_change(w->sse, pr);
     api_kick(w->api);
 }
 
@@ -611,6 +620,14 @@ static const char *view_of(const char *path)
     return NULL;
 }
 
+static const struct web_asset *asset(const char *name)
+{
+    for (const struct web_asset *a = web_assets; a->name; a++)
+        if (strcmp(a->name, name) == 0)
+            return a;
+    return NULL;
+}
+
 static void serve_asset(struct httpd_req *req, const char *path)
 {
     static const struct {
@@ -621,13 +638,67 @@ static void serve_asset(struct httpd_req *req, const char *path)
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (strcmp(path, map[i].url) != 0)
             continue;
-        for (const struct web_asset *a = web_assets; a->name; a++)
-            if (strcmp(a->name, map[i].file) == 0) {
-                httpd_respond(req, 200, map[i].ctype, (const char *)a->data, a->len);
-                return;
-            }
+        const struct web_asset *a = asset(map[i].file);
+        if (a) {
+            httpd_respond(req, 200, map[i].ctype, (const char *)a->data, a->len);
+            return;
+        }
     }
     rpc_http_error(req, 404);
+}
+
+/* ---- the dashboard ---- */
+
+/* /dashboard/ and its files. The page carries the CSRF token in place of
+ * its @CSRF_TOKEN@ marker; everything is same-origin only (CSP), never
+ * framed, never sniffed. */
+static void serve_dashboard(struct web *w, struct httpd_req *req, const char *path)
+{
+    static const struct {
+        const char *url, *file, *ctype;
+    } map[] = {
+        {"/dashboard/", "dashboard.html", "text/html; charset=utf-8"},
+        {"/dashboard/index.html", "dashboard.html", "text/html; charset=utf-8"},
+        {"/dashboard/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8"},
+        {"/dashboard/dashboard.css", "dashboard.css", "text/css; charset=utf-8"},
+    };
+    if (strcmp(path, "/dashboard") == 0) {
+        httpd_add_header(req, "Location", "/dashboard/");
+        httpd_respond_error(req, 301);
+        return;
+    }
+    const struct web_asset *a = NULL;
+    const char *ctype = NULL;
+    for (size_t i = 0; i < sizeof map / sizeof map[0] && !a; i++)
+        if (strcmp(path, map[i].url) == 0) {
+            a = asset(map[i].file);
+            ctype = map[i].ctype;
+        }
+    if (!a) {
+        rpc_http_error(req, 404);
+        return;
+    }
+    httpd_add_header(req, "Cache-Control", "no-cache");
+    httpd_add_header(req, "X-Content-Type-Options", "nosniff");
+    httpd_add_header(req, "X-Frame-Options", "DENY");
+    httpd_add_header(req, "Referrer-Policy", "same-origin");
+    httpd_add_header(req, "Content-Security-Policy",
+                     "default-src 'none'; script-src 'self'; style-src 'self'; "
+                     "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                     "form-action 'none'; frame-ancestors 'none'");
+    static const char marker[] = "@CSRF_TOKEN@";
+    const char *at = memmem(a->data, a->len, marker, sizeof marker - 1);
+    if (!at) {
+        httpd_respond(req, 200, ctype, (const char *)a->data, a->len);
+        return;
+    }
+    struct buf b;
+    buf_init(&b);
+    size_t head = (size_t)(at - (const char *)a->data);
+    buf_append(&b, a->data, head);
+    buf_puts(&b, w->csrf.token);
+    buf_append(&b, at + sizeof marker - 1, a->len - head - (sizeof marker - 1));
+    httpd_respond_buf(req, 200, ctype, &b);
 }
 
 void web_handle(struct web *w, struct httpd_req *req)
@@ -637,6 +708,8 @@ void web_handle(struct web *w, struct httpd_req *req)
     const char *view = view_of(path);
     if (strcmp(path, "/metrics") == 0) {
         serve_metrics(w, req);
+    } else if (strcmp(path, "/api/v1/events") == 0 || strcmp(path, "/api/v1/events/") == 0) {
+        sse_handle(w->sse, req);
     } else if (strncmp(path, "/api/", 5) == 0) {
         api_handle(w->api, req);
     } else if (view && (strcmp(method, "GET") == 0 || strcmp(method, "POST") == 0)) {
@@ -651,6 +724,9 @@ void web_handle(struct web *w, struct httpd_req *req)
         else
             status_page(w, req, f.message);
         form_release(&f);
+    } else if (is_get(method) && strncmp(path, "/dashboard", 10) == 0 &&
+               (path[10] == '\0' || path[10] == '/')) {
+        serve_dashboard(w, req, path);
     } else if (is_get(method)) { /* Supervisor's static handler */
         serve_asset(req, path);
     } else {

@@ -1,6 +1,8 @@
 /* web: the HTTP paths other than /RPC2 and the log tails: /metrics
- * (metrics.c), the JSON API under /api/v1/ (api.c), and Supervisor 4.2.5's
- * pages (/, /index.html, /tail.html, /ok.html) with their stylesheet.
+ * (metrics.c), the JSON API under /api/v1/ (api.c) with its event stream
+ * /api/v1/events (sse.c), Supervisor 4.2.5's pages (/, /index.html,
+ * /tail.html, /ok.html) with their stylesheet, and the dashboard
+ * (/dashboard/: the files of src/supervisord/web/).
  * Owned by the rpc layer, which routes to it; auth is httpd's. */
 #ifndef WEB_H
 #define WEB_H
@@ -23,7 +25,8 @@ void web_free(struct web *w);
 void web_handle(struct web *w, struct httpd_req *req);
 
 /* Called after every process state change (rpc.c's change hook): counts
- * for /metrics, re-polls waiting page and API actions. */
+ * for /metrics, the dashboard's feed, re-polls waiting page and API
+ * actions. */
 void web_note_change(struct web *w, const struct proc *pr, enum proc_state from);
 
 #endif
