@@ -301,6 +301,7 @@ static void client_unlink(struct client *c)
     if (c->next)
         c->next->prev = c->prev;
     e->nclients--;
+    log_trace("sse: a client left, %zu connected", e->nclients);
     if (!e->clients) { /* idle again: nothing armed, nothing kept */
         loop_timer_cancel(e->s->loop, &e->tick);
         loop_timer_cancel(e->s->loop, &e->flush);
@@ -482,6 +483,7 @@ void sse_handle(struct sse *e, struct httpd_req *req)
     e->clients = c;
     e->nclients++;
     httpd_req_set_data(req, c, abort_cb);
+    log_trace("sse: a client connected, %zu connected", e->nclients);
 
     struct supervisor *s = e->s;
     struct buf *b = &e->msg;

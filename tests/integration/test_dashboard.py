@@ -464,6 +464,45 @@ def test_snapshot_of_1000_processes_is_cheap(c_daemons):
         assert float(h.rsplit(" ", 2)[1]) < 1000, h  # sliced: never one long stall
 
 
+IDLE = SUPERVISORD_SECTION.replace("identifier=itest", "identifier=itest\nloglevel=trace") + """
+[inet_http_server]
+port=127.0.0.1:{port}
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[program:a]
+command={helpers}/sleeper 1000
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+"""
+
+
+def ctx_switches(pid):
+    with open("/proc/%d/status" % pid) as f:
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    return int(fields["voluntary_ctxt_switches"]) + int(fields["nonvoluntary_ctxt_switches"])
+
+
+def test_no_wakeups_once_the_last_stream_leaves(c_daemons):
+    d = c_daemons()
+    port = free_port()
+    d.start(IDLE.replace("{port}", str(port)))
+    wait_for(lambda: listening(port), 15, "daemon listening")
+    d.wait_log(r"success: a entered RUNNING", 15)
+    streams = [Events(port), Events(port)]
+    for e in streams:
+        e.until(lambda n, dt: n == "stats", desc="stats")
+    for e in streams:
+        e.close()
+    d.wait_log(r"sse: a client left, 0 connected", 15)
+    n = len(d.lines(r"sse: stats:"))
+    before = ctx_switches(d.pid)
+    time.sleep(2.5)  # more than one refresh period: an idle window must stay quiet
+    after = ctx_switches(d.pid)
+    assert after == before, "daemon woke up %d times with no stream open" % (after - before)
+    assert len(d.lines(r"sse: stats:")) == n
+
+
 # --------------------------------------------------------------------------
 # in a real browser
 

@@ -363,9 +363,16 @@
       show(resultEl, 'ok', PAST[act]);
     } catch (e) {
       let text = e.message;
-      /* a start that failed: the spawn error the process recorded */
-      const p = procs.get(ns);
-      if (p && p.spawnerr && !text.includes(p.spawnerr)) text += ' \u2014 ' + p.spawnerr;
+      if (act === 'start' || act === 'restart') {
+        /* a start that failed: the spawn error the process recorded, read
+         * now (the event that carries it may still be on its way) */
+        try {
+          const r = await fetch(API + 'processes/' + encodeURIComponent(ns),
+            { credentials: 'same-origin', cache: 'no-store' });
+          const info = (await r.json()).result;
+          if (info && info.spawnerr && !text.includes(info.spawnerr)) text += ' \u2014 ' + info.spawnerr;
+        } catch (e2) { /* the fault alone then */ }
+      }
       show(resultEl, 'error', text);
     }
   }
