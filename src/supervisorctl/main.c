@@ -13,6 +13,7 @@
 #include "format.h"
 #include "ini.h"
 #include "options.h"
+#include "pyopt.h"
 #include "shell.h"
 #include "xalloc.h"
 
@@ -57,15 +58,8 @@ static _Noreturn void usage(const char *fmt, ...)
 
 enum opt_id { O_HELP, O_CONFIG, O_INTERACTIVE, O_SERVERURL, O_USERNAME, O_PASSWORD, O_HISTORY };
 
-struct opt {
-    char shortname;
-    const char *longname; /* NULL: none */
-    bool has_arg;
-    enum opt_id id;
-};
-
 /* In Options.add order: getopt's long-option prefix matching sees them so. */
-static const struct opt opts[] = {
+static const struct pyopt opts[] = {
     {'h', "help", false, O_HELP},
     {'?', NULL, false, O_HELP},
     {'c', "configuration", true, O_CONFIG},
@@ -74,40 +68,6 @@ static const struct opt opts[] = {
     {'u', "username", true, O_USERNAME},
     {'p', "password", true, O_PASSWORD},
     {'r', "history_file", true, O_HISTORY},
-};
-#define NOPTS (sizeof opts / sizeof opts[0])
-
-static const struct opt *find_long(const char *name, size_t len)
-{
-    const struct opt *match = NULL;
-    int count = 0;
-    for (size_t i = 0; i < NOPTS; i++) {
-        if (!opts[i].longname || strncmp(opts[i].longname, name, len) != 0)
-            continue;
-        if (strlen(opts[i].longname) == len)
-            return &opts[i];
-        match = &opts[i];
-        count++;
-    }
-    if (!match)
-        usage("option --%.*s not recognized", (int)len, name);
-    if (count > 1)
-        usage("option --%.*s not a unique prefix", (int)len, name);
-    return match;
-}
-
-static const struct opt *find_short(char ch)
-{
-    for (size_t i = 0; i < NOPTS; i++)
-        if (opts[i].shortname == ch)
-            return &opts[i];
-    usage("option -%c not recognized", ch);
-}
-
-struct parsed {
-    const struct opt *o;
-    char given[64];
-    const char *arg;
 };
 
 struct cli {
@@ -118,7 +78,7 @@ struct cli {
     bool seen[O_HISTORY + 1];
 };
 
-static void apply(struct cli *cl, const struct parsed *p)
+static void apply(struct cli *cl, const struct pyopt_item *p)
 {
     if (p->o->id == O_HELP) {
         printf(help_text, progname);
@@ -152,57 +112,12 @@ static void apply(struct cli *cl, const struct parsed *p)
  * the first positional argument. */
 static int parse_cmdline(struct cli *cl, int argc, char **argv)
 {
-    struct parsed *ps = xcalloc((size_t)argc + 1, sizeof *ps);
-    size_t np = 0;
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (a[0] != '-' || a[1] == '\0')
-            break;
-        if (a[1] == '-') {
-            const char *name = a + 2;
-            const char *eq = strchr(name, '=');
-            size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            const struct opt *o = find_long(name, len);
-            const char *arg = NULL;
-            if (o->has_arg) {
-                if (eq)
-                    arg = eq + 1;
-                else if (i + 1 < argc)
-                    arg = argv[++i];
-                else
-                    usage("option --%s requires argument", o->longname);
-            } else if (eq) {
-                usage("option --%s must not have an argument", o->longname);
-            }
-            ps[np].o = o;
-            snprintf(ps[np].given, sizeof ps[np].given, "--%s", o->longname);
-            ps[np++].arg = arg;
-            continue;
-        }
-        for (const char *p = a + 1; *p; p++) {
-            const struct opt *o = find_short(*p);
-            ps = xrealloc(ps, (np + 2) * sizeof *ps);
-            ps[np].o = o;
-            snprintf(ps[np].given, sizeof ps[np].given, "-%c", *p);
-            ps[np].arg = NULL;
-            if (o->has_arg) {
-                if (p[1])
-                    ps[np].arg = p + 1;
-                else if (i + 1 < argc)
-                    ps[np].arg = argv[++i];
-                else
-                    usage("option -%c requires argument", *p);
-                np++;
-                break;
-            }
-            np++;
-        }
-    }
+    struct pyopt_item *ps;
+    size_t np;
+    struct err e;
+    int i = pyopt_parse(opts, sizeof opts / sizeof opts[0], argc, argv, &ps, &np, &e);
+    if (i < 0)
+        usage("%s", e.msg);
     for (size_t k = 0; k < np; k++)
         apply(cl, &ps[k]);
     free(ps);

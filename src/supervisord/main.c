@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "datatypes.h"
 #include "log.h"
+#include "pyopt.h"
 #include "supervisor.h"
 #include "xalloc.h"
 
@@ -78,14 +79,7 @@ enum opt_id {
     OPT_PROFILE, OPT_CHECK,
 };
 
-struct opt {
-    char shortname;    /* 0: long only */
-    const char *longname; /* NULL: short only */
-    bool has_arg;
-    enum opt_id id;
-};
-
-static const struct opt opts[] = {
+static const struct pyopt opts[] = {
     {'h', "help", false, OPT_HELP},
     {'?', NULL, false, OPT_HELP},
     {'c', "configuration", true, OPT_CONFIG},
@@ -109,41 +103,12 @@ static const struct opt opts[] = {
     {'s', "silent", false, OPT_SILENT},
     {0, "check-config", false, OPT_CHECK},
 };
-#define NOPTS (sizeof opts / sizeof opts[0])
 
 struct cmdline {
     struct config_cli cli;
     bool check;
     bool seen[OPT_CHECK + 1];
 };
-
-/* Python's getopt: a unique prefix of a long option is accepted. */
-static const struct opt *find_long(const char *name, size_t len, const char *given)
-{
-    const struct opt *match = NULL;
-    for (size_t i = 0; i < NOPTS; i++) {
-        if (!opts[i].longname)
-            continue;
-        if (strlen(opts[i].longname) == len && strncmp(opts[i].longname, name, len) == 0)
-            return &opts[i];
-        if (strncmp(opts[i].longname, name, len) == 0) {
-            if (match)
-                usage("option --%s not a unique prefix", given);
-            match = &opts[i];
-        }
-    }
-    if (!match)
-        usage("option --%s not recognized", given);
-    return match;
-}
-
-static const struct opt *find_short(char c)
-{
-    for (size_t i = 0; i < NOPTS; i++)
-        if (opts[i].shortname == c)
-            return &opts[i];
-    usage("option -%c not recognized", c);
-}
 
 static char *pyrepr(const char *s)
 {
@@ -159,7 +124,7 @@ static void bad_value(const char *opt, const char *arg, const struct err *e)
     exit(2);
 }
 
-static void apply_opt(struct cmdline *cl, const struct opt *o, const char *given,
+static void apply_opt(struct cmdline *cl, const struct pyopt *o, const char *given,
                       const char *arg)
 {
     struct config_cli *c = &cl->cli;
@@ -250,56 +215,15 @@ static void parse_cmdline(struct cmdline *cl, int argc, char **argv)
 {
     memset(cl, 0, sizeof *cl);
     config_cli_init(&cl->cli);
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (a[0] != '-' || a[1] == '\0')
-            break; /* getopt stops at the first non-option */
-        if (a[1] == '-') {
-            const char *name = a + 2;
-            const char *eq = strchr(name, '=');
-            size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            char given[256];
-            snprintf(given, sizeof given, "%.*s", (int)len, name);
-            const struct opt *o = find_long(name, len, given);
-            char dashed[300];
-            snprintf(dashed, sizeof dashed, "--%s", o->longname);
-            const char *arg = NULL;
-            if (o->has_arg) {
-                if (eq)
-                    arg = eq + 1;
-                else if (i + 1 < argc)
-                    arg = argv[++i];
-                else
-                    usage("option --%s requires argument", o->longname);
-            } else if (eq) {
-                usage("option --%s must not have an argument", o->longname);
-            }
-            apply_opt(cl, o, dashed, arg);
-            continue;
-        }
-        for (const char *p = a + 1; *p; p++) {
-            const struct opt *o = find_short(*p);
-            char given[3] = {'-', *p, '\0'};
-            if (!o->has_arg) {
-                apply_opt(cl, o, given, NULL);
-                continue;
-            }
-            const char *arg;
-            if (p[1])
-                arg = p + 1;
-            else if (i + 1 < argc)
-                arg = argv[++i];
-            else
-                usage("option -%c requires argument", *p);
-            apply_opt(cl, o, given, arg);
-            break;
-        }
-    }
+    struct pyopt_item *ps;
+    size_t np;
+    struct err e;
+    int i = pyopt_parse(opts, sizeof opts / sizeof opts[0], argc, argv, &ps, &np, &e);
+    if (i < 0)
+        usage("%s", e.msg);
+    for (size_t k = 0; k < np; k++)
+        apply_opt(cl, ps[k].o, ps[k].given, ps[k].arg);
+    free(ps);
     if (i < argc) {
         struct buf b;
         buf_init(&b);

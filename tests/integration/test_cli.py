@@ -24,6 +24,12 @@ CASES = [
     ("version_wins_over_config", ["-c", "{conf}", "-v"], 0, "4.2.5\n", ""),
     ("unknown_short", ["-x"], 2, "", usage("option -x not recognized")),
     ("unknown_long", ["--bogus"], 2, "", usage("option --bogus not recognized")),
+    ("ambiguous_prefix", ["--no"], 2, "", usage("option --no not a unique prefix")),
+    ("short_without_arg", ["-c"], 2, "", usage("option -c requires argument")),
+    ("prefix_without_arg", ["--conf"], 2, "", usage("option --configuration requires argument")),
+    ("flag_with_arg", ["--nodaemon=1"], 2, "", usage("option --nodaemon must not have an argument")),
+    # getopt reads the whole command line before any value is checked
+    ("parse_before_values", ["-m", "bad", "--bogus"], 2, "", usage("option --bogus not recognized")),
     ("positional", ["-c", "{conf}", "extra"], 2, "",
      usage("positional arguments are not supported: ['extra']")),
     ("repeated_c", ["-c", "{conf}", "-c", "{conf}"], 2, "",
