@@ -14,8 +14,10 @@
 #include "ini.h"
 #include "xalloc.h"
 
-/* Cap on width/precision: Python would try to allocate; we refuse. */
-#define EXPAND_MAX_WIDTH (64L * 1024 * 1024)
+/* Caps on width/precision and on a whole expanded value: Python would try
+ * to allocate (a hostile config could ask for gigabytes); we refuse. */
+#define EXPAND_MAX_WIDTH (1L * 1024 * 1024)
+#define EXPAND_MAX_OUTPUT (16L * 1024 * 1024)
 
 void expand_vars_init(struct expand_vars *vs)
 {
@@ -222,8 +224,12 @@ static size_t u8prefix(const char *s, size_t n, size_t chars)
 
 static void fill(struct buf *b, char c, long count)
 {
-    for (long i = 0; i < count; i++)
-        buf_putc(b, c);
+    if (count <= 0)
+        return;
+    buf_reserve(b, (size_t)count);
+    memset(b->data + b->len, c, (size_t)count);
+    b->len += (size_t)count;
+    b->data[b->len] = '\0';
 }
 
 /* unicode_format_arg_output: padding, sign and 0x prefix placement. */
@@ -605,6 +611,11 @@ char *expand(const char *s, const struct expand_vars *vs, const char *name, stru
         }
         pos++;
         if (format_arg(&f, &pos, &cnt) < 0) {
+            rc = -1;
+            break;
+        }
+        if (f.out.len > (size_t)EXPAND_MAX_OUTPUT) {
+            fail(&f, "expanded value too large");
             rc = -1;
             break;
         }

@@ -109,6 +109,15 @@ static const struct {
     {"%(a)s%z", "ERR:Format string '%(a)s%z' for 'prog.opt' is badly formatted: not enough arguments for format string"},
     {"%(p)99999999999999999999d", "ERR:Format string '%(p)99999999999999999999d' for 'prog.opt' is badly formatted: width too big"},
     {"%(p)#.5x", "OK:0x00005"},
+    /* our caps (Python would allocate): 1 MiB a field, 16 MiB a value */
+    {"%(p)1048577d", "ERR:Format string '%(p)1048577d' for 'prog.opt' is badly formatted: width too big"},
+    {"%(p).1048577d", "ERR:Format string '%(p).1048577d' for 'prog.opt' is badly formatted: precision too big"},
+    {"%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d"
+     "%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d"
+     "%(p)1048576d",
+     "ERR:Format string '%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d"
+     "%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d%(p)1048576d"
+     "%(p)1048576d' for 'prog.opt' is badly formatted: expanded value too large"},
     {"\xc3""\xa9""%(a)s\xe2""\x82""\xac""", "OK:\xc3""\xa9""xy\xe2""\x82""\xac"""},
     {"\xc3""\xa9""%z", "ERR:Format string '\xc3""\xa9""%z' for 'prog.opt' is badly formatted: unsupported format character 'z' (0x7a) at index 2"},
     {"%(p)-+05d", "OK:+5   "},
