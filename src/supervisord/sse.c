@@ -306,6 +306,11 @@ static void client_unlink(struct client *c)
         loop_timer_cancel(e->s->loop, &e->tick);
         loop_timer_cancel(e->s->loop, &e->flush);
         dirty_clear(e);
+        free(e->dirty);
+        e->dirty = NULL;
+        e->capdirty = 0;
+        buf_release(&e->msg); /* a snapshot of many processes is big */
+        buf_init(&e->msg);
     }
 }
 

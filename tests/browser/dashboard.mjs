@@ -98,6 +98,33 @@ try {
   await page.click('#log-close');
   ok(step);
 
+  step = 'load earlier parts of a log';
+  await page.click(`${row('big')} button[data-act="log"]`);
+  const logText = () => page.evaluate(() => document.getElementById('log-text').textContent);
+  await page.waitForFunction(() => /O00002999 /.test(document.getElementById('log-text').textContent));
+  if (/O00000000 /.test(await logText())) throw new Error('the whole log came at once');
+  for (let i = 0; i < 10 && !(await page.isDisabled('#log-earlier')); i++) {
+    const before = (await logText()).length;
+    await page.click('#log-earlier');
+    await page.waitForFunction(
+      (n) => document.getElementById('log-text').textContent.length > n || document.getElementById('log-earlier').disabled,
+      before,
+    );
+  }
+  const all = (await logText()).match(/O\d{8} /g) || [];
+  if (all.length !== 3000 || all[0] !== 'O00000000 ' || new Set(all).size !== 3000)
+    throw new Error('earlier parts: ' + all.length + ' lines, first ' + all[0]);
+  await page.click('#log-close');
+  ok(step);
+
+  step = 'clear the logs of a group';
+  await page.click('section[data-group="grp"] .group-actions button[data-act="clearlog"]');
+  await page.waitForFunction(() => {
+    const r = document.querySelector('section[data-group="grp"] .group-head .result.ok');
+    return r && r.textContent.includes('logs cleared');
+  });
+  ok(step);
+
   step = 'a process that cannot start shows why';
   await page.click(`${row('nofile')} button[data-act="start"]`);
   await page.waitForFunction((sel) => {

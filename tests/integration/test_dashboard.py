@@ -52,6 +52,11 @@ startsecs=0
 stdout_logfile={tmp}/utf.out
 stderr_logfile=NONE
 
+[program:big]
+command={helpers}/spewer -n 3000
+startsecs=0
+stdout_logfile={tmp}/big.out
+
 [group:grp]
 programs=a,b
 
@@ -196,7 +201,7 @@ def test_event_stream(env):
         name, snap = ev.next()
         assert name == "snapshot"
         by_ns = {p["ns"]: p for p in snap["processes"]}
-        assert set(by_ns) == {"sleepy", "nofile", "quick", "utf", "grp:a", "grp:b"}
+        assert set(by_ns) == {"sleepy", "nofile", "quick", "utf", "big", "grp:a", "grp:b"}
         info = rpc.supervisor.getProcessInfo("sleepy")
         s = by_ns["sleepy"]
         assert (s["group"], s["name"], s["statename"], s["state"], s["pid"]) == \

@@ -108,8 +108,9 @@
     const acts = el('span', 'group-actions');
     const result = el('div', 'result');
     result.setAttribute('role', 'status');
-    for (const [label, act] of [['Start', 'start'], ['Stop', 'stop'], ['Restart', 'restart']]) {
-      const b = button(label, act, label + ' every process of ' + name);
+    for (const [label, act] of [['Start', 'start'], ['Stop', 'stop'], ['Restart', 'restart'],
+      ['Clear logs', 'clearlog']]) {
+      const b = button(label, act, label + ' of every process of ' + name);
       b.addEventListener('click', () => groupAction(name, act, result));
       acts.append(b);
     }
@@ -353,8 +354,8 @@
     throw e;
   }
 
-  const PAST = { start: 'started', stop: 'stopped', restart: 'restarted', clearlog: 'log cleared' };
-  const ING = { start: 'starting', stop: 'stopping', restart: 'restarting', clearlog: 'clearing log' };
+  const PAST = { start: 'started', stop: 'stopped', restart: 'restarted', clearlog: 'logs cleared' };
+  const ING = { start: 'starting', stop: 'stopping', restart: 'restarting', clearlog: 'clearing logs' };
 
   async function procAction(ns, act, resultEl) {
     show(resultEl, 'pending', ING[act] + '…');
@@ -389,10 +390,27 @@
     };
   }
 
+  /* The API has no clearlog for a group: one per process, as
+   * clearAllProcessLogs would answer. */
+  async function clearGroupLogs(name) {
+    const out = [];
+    for (const p of procs.values()) {
+      if (p.group !== name || (!p.stdout && !p.stderr)) continue;
+      try {
+        await post('processes/' + encodeURIComponent(p.ns) + '/clearlog');
+        out.push({ name: p.name, group: p.group, status: 80, description: 'OK' });
+      } catch (e) {
+        out.push({ name: p.name, group: p.group, status: (e.api && e.api.code) || 30, description: e.message });
+      }
+    }
+    return out;
+  }
+
   async function groupAction(name, act, resultEl) {
     show(resultEl, 'pending', ING[act] + '…');
     try {
-      const s = summarize(await post('groups/' + encodeURIComponent(name) + '/' + act));
+      const s = summarize(act === 'clearlog' ? await clearGroupLogs(name)
+        : await post('groups/' + encodeURIComponent(name) + '/' + act));
       show(resultEl, s.ok ? 'ok' : 'error', s.ok ? name + ': ' + PAST[act] + ' (' + s.text + ')' : s.text);
     } catch (e) {
       show(resultEl, 'error', e.message);
