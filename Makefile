@@ -56,7 +56,7 @@ FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(O)/fuzz-replay/%,$(FUZZ_SRC))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all run check check-build unit integration fuzz lint clean install deps bench soak
-all: $(O)/supervisord $(O)/supervisorctl
+all: $(O)/supervisord $(O)/supervisorctl $(O)/supervisor-console
 
 deps:
 	@sh scripts/deps
@@ -124,6 +124,13 @@ $(O)/fuzz/fuzz_ctl_%: tests/fuzz/fuzz_ctl_%.c $(filter-out src/supervisorctl/mai
 	    -Isrc/common -Isrc/supervisord $(CTL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) \
 	    -o $@ $^ $(LDLIBS_D) $(LDLIBS_CTL)
 
+# supervisor-console: its own objects plus the common library (doc/console.md).
+CONS_PKGS  := libmicrohttpd expat jansson libcurl
+CONS_OBJ   := $(call obj,$(wildcard src/console/*.c))
+$(O)/obj/src/console/%.o: ALL_CFLAGS += -Isrc/console
+$(O)/supervisor-console: $(CONS_OBJ) $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CONS_PKGS))
+
 $(O)/helpers/%: $(O)/obj/tests/helpers/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -149,14 +156,14 @@ $(O)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(SUPD_SRC)
 	    -o $@ $^ $(LDLIBS_D)
 
 unit: $(UNIT_BIN)
-integration: $(O)/supervisord $(O)/supervisorctl $(HELPER_BIN)
+integration: $(O)/supervisord $(O)/supervisorctl $(O)/supervisor-console $(HELPER_BIN)
 
 check:
 	@sh scripts/deps
 	@$(MAKE) --no-print-directory check-build
 	@O=$(O) sh tests/run-check
 
-check-build: $(O)/supervisord $(O)/supervisorctl $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_REPLAY)
+check-build: $(O)/supervisord $(O)/supervisorctl $(O)/supervisor-console $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_REPLAY)
 
 run:
 	@sh scripts/deps

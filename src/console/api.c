@@ -1,0 +1,533 @@
+/* api: routing of /api/v1/, the JSON shapes of nodes and processes, and the
+ * actions waiting on a node. The data is the nodes'; the transport is
+ * http.c's and rpcclient.c's. */
+#include "api.h"
+
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "log.h"
+#include "xalloc.h"
+
+enum action { ACT_START, ACT_STOP, ACT_RESTART };
+
+/* One action in flight: its request waits for the node. */
+struct pending {
+    struct api *a;
+    struct http_req *req;        /* borrowed until answered or aborted */
+    struct node *node;           /* borrowed */
+    struct rpcclient_call *call; /* owned by the node's rpcclient until done */
+    enum action action;
+    char *ns; /* owned */
+    struct pending *prev, *next;
+};
+
+struct api {
+    struct node *nodes; /* borrowed array */
+    size_t n;
+    struct pending *pending; /* owned list */
+};
+
+static const char *const state_names[] = {"STOPPED",  "STARTING", "RUNNING", "BACKOFF",
+                                          "STOPPING", "EXITED",   "FATAL",   "UNKNOWN"};
+
+/* ---- JSON ---- */
+
+/* Invalid UTF-8 becomes U+FFFD: jansson refuses it, and a process
+ * description may hold any bytes. */
+static json_t *jstring(const char *s, size_t n)
+{
+    if (xmlrpc_utf8_valid(s, n))
+        return json_stringn(s, n);
+    struct buf b;
+    buf_init(&b);
+    for (size_t i = 0; i < n;) {
+        size_t k = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xc0)
+            k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if (c < 0x80 || (i + k <= n && xmlrpc_utf8_valid(s + i, k))) {
+            buf_append(&b, s + i, k);
+            i += k;
+        } else {
+            buf_puts(&b, "\xef\xbf\xbd");
+            i++;
+        }
+    }
+    json_t *j = json_stringn(b.data, b.len);
+    buf_release(&b);
+    return j;
+}
+
+static json_t *jstr(const char *s)
+{
+    return s ? jstring(s, strlen(s)) : json_null();
+}
+
+static json_t *to_json(const struct xmlrpc_value *v)
+{
+    switch (v->type) {
+    case XMLRPC_INT: return json_integer(v->i);
+    case XMLRPC_BOOL: return json_boolean(v->i);
+    case XMLRPC_STRING: return jstring(v->s, v->len);
+    case XMLRPC_DOUBLE: return json_real(v->d);
+    case XMLRPC_NIL: return json_null();
+    case XMLRPC_ARRAY: {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v->n; i++)
+            json_array_append_new(a, to_json(v->items[i]));
+        return a;
+    }
+    case XMLRPC_STRUCT: {
+        json_t *o = json_object();
+        for (size_t i = 0; i < v->n; i++)
+            json_object_set_new(o, v->members[i].name, to_json(v->members[i].value));
+        return o;
+    }
+    }
+    return json_null();
+}
+
+static void send_json(struct http_req *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(body);
+    if (!text)
+        abort(); /* only on out-of-memory: every string was made valid */
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, text);
+    buf_putc(&b, '\n');
+    free(text);
+    http_add_header(req, "Cache-Control", "no-store");
+    http_respond(req, status, "application/json", b.data, b.len);
+    buf_release(&b);
+}
+
+static void send_result(struct http_req *req, json_t *result)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "result", result);
+    send_json(req, 200, o);
+}
+
+static void send_error(struct http_req *req, int status, int code, const char *name,
+                       const char *message)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_integer(code));
+    json_object_set_new(e, "name", json_string(name));
+    json_object_set_new(e, "message", jstr(message));
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    send_json(req, status, o);
+}
+
+/* ---- faults: Supervisor's codes, the HTTP status of supervisord's API ---- */
+
+static const struct {
+    int code;
+    const char *name;
+    int status;
+} faults[] = {
+    {1, "UNKNOWN_METHOD", 404},
+    {2, "INCORRECT_PARAMETERS", 400},
+    {3, "BAD_ARGUMENTS", 400},
+    {4, "SIGNATURE_UNSUPPORTED", 500},
+    {6, "SHUTDOWN_STATE", 409},
+    {10, "BAD_NAME", 404},
+    {11, "BAD_SIGNAL", 400},
+    {20, "NO_FILE", 404},
+    {21, "NOT_EXECUTABLE", 422},
+    {30, "FAILED", 500},
+    {40, "ABNORMAL_TERMINATION", 422},
+    {50, "SPAWN_ERROR", 422},
+    {60, "ALREADY_STARTED", 409},
+    {70, "NOT_RUNNING", 409},
+    {80, "SUCCESS", 500},
+    {90, "ALREADY_ADDED", 409},
+    {91, "STILL_RUNNING", 409},
+    {92, "CANT_REREAD", 422},
+};
+
+static void send_fault(struct http_req *req, int code, const char *text)
+{
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        if (faults[i].code == code) {
+            send_error(req, faults[i].status, code, faults[i].name, text);
+            return;
+        }
+    send_error(req, 500, code, "UNKNOWN", text);
+}
+
+/* ---- nodes ---- */
+
+static const char *proc_str(const struct xmlrpc_value *p, const char *key)
+{
+    const struct xmlrpc_value *v = xmlrpc_struct_get(p, key);
+    return v && v->type == XMLRPC_STRING ? v->s : "";
+}
+
+static const char *proc_statename(const struct xmlrpc_value *p)
+{
+    return proc_str(p, "statename");
+}
+
+static json_t *node_json(const struct node *n)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", jstr(n->cfg->name));
+    json_object_set_new(o, "url", jstr(n->cfg->url)); /* never holds credentials */
+    json_object_set_new(o, "environment", jstr(n->cfg->environment));
+    json_object_set_new(o, "online", json_boolean(n->online));
+    json_object_set_new(o, "last_seen", n->last_seen > 0 ? json_real(n->last_seen) : json_null());
+    json_object_set_new(o, "error", jstr(n->error));
+    json_object_set_new(o, "supervisor_version", jstr(n->version));
+    json_object_set_new(o, "identification", jstr(n->identification));
+    json_object_set_new(o, "state", jstr(n->state_name));
+    json_t *counts = json_object();
+    for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
+        json_object_set_new(counts, state_names[i], json_integer(0));
+    size_t total = 0;
+    if (n->processes) {
+        total = n->processes->n;
+        for (size_t i = 0; i < n->processes->n; i++) {
+            const char *sn = proc_statename(n->processes->items[i]);
+            json_t *c = json_object_get(counts, sn);
+            if (c)
+                json_integer_set(c, json_integer_value(c) + 1);
+            else if (sn[0])
+                json_object_set_new(counts, sn, json_integer(1));
+        }
+    }
+    json_object_set_new(o, "processes", json_integer((json_int_t)total));
+    json_object_set_new(o, "counts", counts);
+    return o;
+}
+
+static void get_nodes(struct api *a, struct http_req *req)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < a->n; i++)
+        json_array_append_new(arr, node_json(&a->nodes[i]));
+    send_result(req, arr);
+}
+
+/* state=RUNNING,FATAL (any case) */
+static bool state_matches(const char *filter, const char *statename)
+{
+    size_t len = strlen(statename);
+    for (const char *p = filter; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == len && strncasecmp(p, statename, len) == 0)
+            return true;
+        p += k;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
+/* name= a shell pattern on the name or the namespec (group:name) */
+static bool name_matches(const char *pat, const struct xmlrpc_value *p)
+{
+    const char *name = proc_str(p, "name"), *group = proc_str(p, "group");
+    if (fnmatch(pat, name, 0) == 0)
+        return true;
+    char *spec = xasprintf("%s:%s", group, name);
+    bool ok = fnmatch(pat, spec, 0) == 0;
+    free(spec);
+    return ok;
+}
+
+static void get_processes(struct api *a, struct http_req *req)
+{
+    const char *fnode = http_req_query(req, "node");
+    const char *fenv = http_req_query(req, "environment");
+    const char *fstate = http_req_query(req, "state");
+    const char *fname = http_req_query(req, "name");
+    json_t *arr = json_array();
+    for (size_t i = 0; i < a->n; i++) {
+        const struct node *n = &a->nodes[i];
+        if (!n->processes || (fnode && strcmp(fnode, n->cfg->name) != 0) ||
+            (fenv && strcmp(fenv, n->cfg->environment) != 0))
+            continue;
+        for (size_t j = 0; j < n->processes->n; j++) {
+            const struct xmlrpc_value *p = n->processes->items[j];
+            if ((fstate && !state_matches(fstate, proc_statename(p))) ||
+                (fname && !name_matches(fname, p)))
+                continue;
+            json_t *o = to_json(p);
+            json_object_set_new(o, "node", jstr(n->cfg->name));
+            json_object_set_new(o, "environment", jstr(n->cfg->environment));
+            json_object_set_new(o, "node_online", json_boolean(n->online));
+            json_array_append_new(arr, o);
+        }
+    }
+    send_result(req, arr);
+}
+
+/* ---- actions ---- */
+
+static void pending_free(struct pending *p)
+{
+    struct api *a = p->a;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        a->pending = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    free(p->ns);
+    free(p);
+}
+
+static const char *const action_names[] = {"start", "stop", "restart"};
+
+static bool fault_of(const struct xmlrpc_value *v, int *code, const char **text)
+{
+    if (v->type != XMLRPC_STRUCT)
+        return false;
+    const struct xmlrpc_value *c = xmlrpc_struct_get(v, "faultCode");
+    if (!c || c->type != XMLRPC_INT)
+        return false;
+    *code = (int)c->i;
+    const struct xmlrpc_value *t = xmlrpc_struct_get(v, "faultString");
+    *text = t && t->type == XMLRPC_STRING ? t->s : "";
+    return true;
+}
+
+static void action_done(void *arg, struct rpcclient_result *r)
+{
+    struct pending *p = arg;
+    struct http_req *req = p->req;
+    const char *what = action_names[p->action];
+    int code = 0;
+    const char *text = NULL;
+    switch (r->status) {
+    case RPCCLIENT_TIMEOUT:
+        log_warn("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->error);
+        send_error(req, 504, 0, "NODE_TIMEOUT", r->error);
+        break;
+    case RPCCLIENT_ERROR:
+        log_warn("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->error);
+        send_error(req, 502, 0, "NODE_UNAVAILABLE", r->error);
+        break;
+    case RPCCLIENT_FAULT:
+        log_info("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->fault_string);
+        send_fault(req, r->fault_code, r->fault_string);
+        break;
+    case RPCCLIENT_OK:
+        if (p->action == ACT_RESTART) {
+            /* multicall [stop, start]: a stop of a stopped process is fine */
+            const struct xmlrpc_value *v = r->value;
+            if (v->type != XMLRPC_ARRAY || v->n != 2) {
+                send_error(req, 502, 0, "NODE_UNAVAILABLE", "unexpected reply to system.multicall");
+                break;
+            }
+            if ((fault_of(v->items[0], &code, &text) && code != 70) ||
+                fault_of(v->items[1], &code, &text)) {
+                log_info("node '%s': restart '%s': %s", p->node->cfg->name, p->ns, text);
+                send_fault(req, code, text);
+                break;
+            }
+            send_result(req, json_true());
+        } else {
+            send_result(req, to_json(r->value));
+        }
+        log_info("node '%s': %s '%s': ok", p->node->cfg->name, what, p->ns);
+        break;
+    }
+    node_poll_now(p->node);
+    pending_free(p);
+}
+
+static void action_abort(void *data, struct http_req *req)
+{
+    (void)req;
+    struct pending *p = data;
+    rpcclient_cancel(p->node->rc, p->call);
+    pending_free(p);
+}
+
+static struct xmlrpc_value *call_struct(const char *method, const char *ns)
+{
+    struct xmlrpc_value *c = xmlrpc_struct();
+    xmlrpc_struct_set(c, "methodName", xmlrpc_string(method));
+    struct xmlrpc_value *params = xmlrpc_array();
+    xmlrpc_array_push(params, xmlrpc_string(ns));
+    xmlrpc_array_push(params, xmlrpc_bool(true));
+    xmlrpc_struct_set(c, "params", params);
+    return c;
+}
+
+static void post_action(struct api *a, struct http_req *req, struct node *n, const char *ns,
+                        enum action act)
+{
+    struct pending *p = xcalloc(1, sizeof *p);
+    p->a = a;
+    p->req = req;
+    p->node = n;
+    p->action = act;
+    p->ns = xstrdup(ns);
+    p->next = a->pending;
+    if (a->pending)
+        a->pending->prev = p;
+    a->pending = p;
+    http_req_set_data(req, p, action_abort);
+
+    struct xmlrpc_value *params = xmlrpc_array();
+    const char *method;
+    if (act == ACT_RESTART) {
+        method = "system.multicall";
+        struct xmlrpc_value *calls = xmlrpc_array();
+        xmlrpc_array_push(calls, call_struct("supervisor.stopProcess", ns));
+        xmlrpc_array_push(calls, call_struct("supervisor.startProcess", ns));
+        xmlrpc_array_push(params, calls);
+    } else {
+        method = act == ACT_START ? "supervisor.startProcess" : "supervisor.stopProcess";
+        xmlrpc_array_push(params, xmlrpc_string(ns));
+        xmlrpc_array_push(params, xmlrpc_bool(true)); /* wait, as supervisorctl does */
+    }
+    p->call = node_call(n, method, params, action_done, p);
+    xmlrpc_free(params);
+}
+
+/* ---- routing ---- */
+
+static struct node *find_node(struct api *a, const char *name, size_t len)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strlen(a->nodes[i].cfg->name) == len && memcmp(a->nodes[i].cfg->name, name, len) == 0)
+            return &a->nodes[i];
+    return NULL;
+}
+
+/* DNS rebinding: a page of another site whose name resolves to 127.0.0.1
+ * would send its own Host. Only loopback names are ours. */
+static bool host_ok(const char *host)
+{
+    if (!host)
+        return true; /* HTTP/1.0 */
+    size_t len;
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (!end)
+            return false;
+        return (size_t)(end - host) == 4 && strncmp(host, "[::1]", 5) == 0;
+    }
+    len = strcspn(host, ":");
+    if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+        return true;
+    return len >= 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == len;
+}
+
+/* No login yet: a request made by a page in a browser (it carries one of
+ * these) must not act; curl and scripts send none of them. */
+static bool from_browser(const struct http_req *req)
+{
+    static const char *const hdrs[] = {"Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode", "Referer",
+                                       "Cookie"};
+    for (size_t i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++)
+        if (http_req_header(req, hdrs[i]))
+            return true;
+    return false;
+}
+
+static void not_allowed(struct http_req *req, const char *allow)
+{
+    http_add_header(req, "Allow", allow);
+    send_error(req, 405, 0, "METHOD_NOT_ALLOWED", "method not allowed");
+}
+
+void api_handle(void *arg, struct http_req *req)
+{
+    struct api *a = arg;
+    const char *method = http_req_method(req);
+    const char *path = http_req_path(req);
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool post = strcmp(method, "POST") == 0;
+
+    if (!host_ok(http_req_header(req, "Host"))) {
+        send_error(req, 403, 0, "FORBIDDEN", "the Host header is not a loopback name");
+        return;
+    }
+    if (strcmp(path, "/api/v1/nodes") == 0) {
+        if (get)
+            get_nodes(a, req);
+        else
+            not_allowed(req, "GET, HEAD");
+        return;
+    }
+    if (strcmp(path, "/api/v1/processes") == 0) {
+        if (get)
+            get_processes(a, req);
+        else
+            not_allowed(req, "GET, HEAD");
+        return;
+    }
+    /* /api/v1/nodes/<node>/processes/<ns>/<action> */
+    static const char prefix[] = "/api/v1/nodes/";
+    if (strncmp(path, prefix, sizeof prefix - 1) == 0) {
+        const char *name = path + sizeof prefix - 1;
+        size_t nlen = strcspn(name, "/");
+        const char *rest = name + nlen;
+        const char *slash = strrchr(rest, '/');
+        if (nlen && strncmp(rest, "/processes/", 11) == 0 && slash > rest + 11) {
+            const char *act = slash + 1;
+            int which = -1;
+            for (int i = 0; i < 3; i++)
+                if (strcmp(act, action_names[i]) == 0)
+                    which = i;
+            if (which >= 0) {
+                if (!post) {
+                    not_allowed(req, "POST");
+                    return;
+                }
+                if (from_browser(req)) {
+                    send_error(req, 403, 0, "FORBIDDEN",
+                               "actions from a browser page are refused until the console "
+                               "has a login");
+                    return;
+                }
+                struct node *n = find_node(a, name, nlen);
+                if (!n) {
+                    send_error(req, 404, 0, "NOT_FOUND", "no such node");
+                    return;
+                }
+                char *ns = xstrndup(rest + 11, (size_t)(slash - (rest + 11)));
+                post_action(a, req, n, ns, (enum action)which);
+                free(ns);
+                return;
+            }
+        }
+    }
+    send_error(req, 404, 0, "NOT_FOUND", "no such route");
+}
+
+/* ---- lifecycle ---- */
+
+struct api *api_new(struct node *nodes, size_t n)
+{
+    struct api *a = xcalloc(1, sizeof *a);
+    a->nodes = nodes;
+    a->n = n;
+    return a;
+}
+
+void api_free(struct api *a)
+{
+    if (!a)
+        return;
+    while (a->pending) {
+        struct pending *p = a->pending;
+        rpcclient_cancel(p->node->rc, p->call);
+        pending_free(p);
+    }
+    free(a);
+}

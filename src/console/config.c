@@ -1,0 +1,325 @@
+/* config: [console] and [node:NAME] into struct config. It owns the checks
+ * and the messages; the INI syntax is ini.c's. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ini.h"
+#include "xalloc.h"
+
+#define DEFAULT_PORT 9100
+
+static void init(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->listen_host = xstrdup("127.0.0.1");
+    c->listen_port = DEFAULT_PORT;
+    c->poll_interval_ms = 5000;
+    c->timeout_ms = 10000;
+    c->action_timeout_ms = 60000;
+    c->retry_max_ms = 30000;
+}
+
+static void node_release(struct config_node *n)
+{
+    free(n->name);
+    free(n->url);
+    free(n->rpc_url);
+    free(n->unix_path);
+    free(n->username);
+    if (n->password)
+        explicit_bzero(n->password, strlen(n->password));
+    free(n->password);
+    free(n->environment);
+}
+
+void config_release(struct config *c)
+{
+    for (size_t i = 0; i < c->nnodes; i++)
+        node_release(&c->nodes[i]);
+    free(c->nodes);
+    free(c->listen_host);
+    memset(c, 0, sizeof *c);
+}
+
+__attribute__((format(printf, 4, 5))) static int bad(struct err *e, const char *file, int line,
+                                                     const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return err_set(e, ERR_CONFIG, "%s:%d: %s", file, line, what);
+}
+
+/* Seconds as a decimal ("5", "0.5") into ms, within [lo, hi] ms. */
+static int seconds(const struct ini_entry *en, long lo, long hi, long *out, struct err *e)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(en->value, &end);
+    if (end == en->value || *end || errno || !isfinite(v) || v * 1000 < (double)lo ||
+        v * 1000 > (double)hi) {
+        char range[64];
+        snprintf(range, sizeof range, "%g..%g", (double)lo / 1000, (double)hi / 1000);
+        return bad(e, en->file, en->line, "%s: expected a number of seconds in %s", en->key, range);
+    }
+    *out = (long)(v * 1000 + 0.5);
+    return 0;
+}
+
+static bool loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return false;
+}
+
+static int port_of(const char *s, int lo, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > 65535 || s[0] == '-' || s[0] == '+')
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* listen = [host:]port, host a numeric address ([::1] for IPv6) or
+ * localhost. Loopback only: the console has no login yet, and whoever
+ * reaches it can start and stop every process of every node. */
+static int parse_listen(struct config *c, const struct ini_entry *en, struct err *e)
+{
+    const char *v = en->value;
+    char *host;
+    const char *port;
+    if (v[0] == '[') {
+        const char *close = strchr(v, ']');
+        if (!close || close[1] != ':')
+            return bad(e, en->file, en->line, "listen: '%s' is not [ipv6]:port", v);
+        host = xstrndup(v + 1, (size_t)(close - v - 1));
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(v, ':');
+        host = colon ? xstrndup(v, (size_t)(colon - v)) : xstrdup("");
+        port = colon ? colon + 1 : v;
+    }
+    if (!host[0] || strcmp(host, "localhost") == 0) {
+        free(host);
+        host = xstrdup("127.0.0.1");
+    }
+    int p;
+    if (port_of(port, 0, &p) < 0) {
+        free(host);
+        return bad(e, en->file, en->line, "listen: '%s' is not a port number (0-65535)", port);
+    }
+    if (!loopback(host)) {
+        int r = bad(e, en->file, en->line,
+                    "listen: '%s' is not a loopback address (the console has no login yet: "
+                    "listen on 127.0.0.1 or ::1)",
+                    host);
+        free(host);
+        return r;
+    }
+    free(c->listen_host);
+    c->listen_host = host;
+    c->listen_port = p;
+    return 0;
+}
+
+static bool host_ok(const char *h, size_t n)
+{
+    if (n == 0)
+        return false;
+    if (h[0] == '[')
+        return n > 2 && h[n - 1] == ']' && strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+    return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") >= n;
+}
+
+/* url = http://host[:port][/] or unix:///absolute/path. Credentials belong
+ * in username= and password=, never in the url (it is shown everywhere). */
+static int parse_url(struct config_node *n, const struct ini_entry *en, struct err *e)
+{
+    const char *v = en->value;
+    if (strncmp(v, "unix://", 7) == 0) {
+        const char *path = v + 7;
+        if (path[0] != '/')
+            return bad(e, en->file, en->line,
+                       "url: '%s': the socket path must be absolute "
+                       "(unix:///path)",
+                       v);
+        n->unix_path = xstrdup(path);
+        n->rpc_url = xstrdup("http://localhost/RPC2");
+        n->url = xstrdup(v);
+        return 0;
+    }
+    if (strncmp(v, "http://", 7) != 0)
+        return bad(e, en->file, en->line,
+                   "url: '%s' is neither http://host:port nor "
+                   "unix:///path",
+                   v);
+    const char *auth = v + 7;
+    size_t alen = strcspn(auth, "/?#");
+    if (memchr(auth, '@', alen))
+        return bad(e, en->file, en->line,
+                   "url: credentials go in username= and password=, "
+                   "not in the url");
+    if (auth[alen] && strcmp(auth + alen, "/") != 0)
+        return bad(e, en->file, en->line,
+                   "url: '%s': only http://host:port is supported "
+                   "(no path)",
+                   v);
+    char *hp = xstrndup(auth, alen);
+    char *colon = strrchr(hp, ':');
+    if (colon && hp[0] == '[' && colon < strchr(hp, ']'))
+        colon = NULL; /* inside [ipv6] */
+    int port = 80;
+    if (colon) {
+        *colon = '\0';
+        if (port_of(colon + 1, 1, &port) < 0) {
+            free(hp);
+            return bad(e, en->file, en->line, "url: '%s': bad port", v);
+        }
+    }
+    if (!host_ok(hp, strlen(hp))) {
+        free(hp);
+        return bad(e, en->file, en->line, "url: '%s': bad host", v);
+    }
+    n->rpc_url = xasprintf("http://%s:%d/RPC2", hp, port);
+    n->url = xasprintf("http://%s:%d", hp, port);
+    free(hp);
+    return 0;
+}
+
+static bool name_ok(const char *s)
+{
+    return s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                       strlen(s);
+}
+
+static int read_console(struct config *c, const struct ini_section *s, struct err *e)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const struct ini_entry *en = &s->entries[i];
+        int r;
+        if (strcmp(en->key, "listen") == 0)
+            r = parse_listen(c, en, e);
+        else if (strcmp(en->key, "poll_interval") == 0)
+            r = seconds(en, 100, 86400000, &c->poll_interval_ms, e);
+        else if (strcmp(en->key, "timeout") == 0)
+            r = seconds(en, 100, 3600000, &c->timeout_ms, e);
+        else if (strcmp(en->key, "action_timeout") == 0)
+            r = seconds(en, 100, 3600000, &c->action_timeout_ms, e);
+        else if (strcmp(en->key, "retry_max") == 0)
+            r = seconds(en, 100, 86400000, &c->retry_max_ms, e);
+        else
+            r = bad(e, en->file, en->line, "unknown key '%s' in [%s]", en->key, s->name);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_node(struct config *c, const struct ini_section *s, struct err *e)
+{
+    const char *name = s->name + 5;
+    if (!name_ok(name))
+        return bad(e, s->file, s->line,
+                   "[%s]: a node name is letters, digits, '_', '.' "
+                   "and '-'",
+                   s->name);
+    c->nodes = xrealloc(c->nodes, (c->nnodes + 1) * sizeof *c->nodes);
+    struct config_node *n = &c->nodes[c->nnodes++];
+    memset(n, 0, sizeof *n);
+    n->name = xstrdup(name);
+    const struct ini_entry *pass = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct ini_entry *en = &s->entries[i];
+        if (strcmp(en->key, "url") == 0) {
+            if (parse_url(n, en, e) < 0)
+                return -1;
+        } else if (strcmp(en->key, "username") == 0) {
+            free(n->username);
+            n->username = en->value[0] ? xstrdup(en->value) : NULL;
+        } else if (strcmp(en->key, "password") == 0) {
+            free(n->password);
+            n->password = xstrdup(en->value);
+            pass = en;
+        } else if (strcmp(en->key, "environment") == 0) {
+            free(n->environment);
+            n->environment = xstrdup(en->value);
+        } else {
+            return bad(e, en->file, en->line, "unknown key '%s' in [%s]", en->key, s->name);
+        }
+    }
+    if (!n->url)
+        return bad(e, s->file, s->line, "[%s]: url is required", s->name);
+    if (pass && !n->username)
+        return bad(e, pass->file, pass->line, "[%s]: password without username", s->name);
+    if (!n->environment)
+        n->environment = xstrdup("");
+    return 0;
+}
+
+static int build(struct config *c, const struct ini *ini, const char *name, struct err *e)
+{
+    const struct ini_section *console = NULL;
+    for (size_t i = 0; i < ini->n; i++) {
+        const struct ini_section *s = ini->sections[i];
+        if (strcmp(s->name, "console") == 0)
+            console = s;
+        else if (strncmp(s->name, "node:", 5) == 0) {
+            if (read_node(c, s, e) < 0)
+                return -1;
+        } else
+            return bad(e, s->file, s->line, "unknown section [%s]", s->name);
+    }
+    if (!console)
+        return err_set(e, ERR_CONFIG, "%s: no [console] section", name);
+    if (read_console(c, console, e) < 0)
+        return -1;
+    if (c->nnodes == 0)
+        return err_set(e, ERR_CONFIG, "%s: no [node:NAME] section", name);
+    return 0;
+}
+
+static int finish(struct config *c, struct ini *ini, int r, const char *name, struct err *e)
+{
+    if (r == 0)
+        r = build(c, ini, name, e);
+    else if (e)
+        e->code = ERR_CONFIG;
+    ini_release(ini);
+    if (r < 0)
+        config_release(c);
+    return r;
+}
+
+int config_load(struct config *c, const char *path, struct err *e)
+{
+    struct ini ini;
+    ini_init(&ini);
+    init(c);
+    return finish(c, &ini, ini_read_file(&ini, path, e), path, e);
+}
+
+int config_parse(struct config *c, const char *text, size_t len, const char *name, struct err *e)
+{
+    struct ini ini;
+    ini_init(&ini);
+    init(c);
+    return finish(c, &ini, ini_read_string(&ini, text, len, name, e), name, e);
+}

@@ -1,0 +1,44 @@
+/* config: the console's INI file (Supervisor's style, read by ini.c) turned
+ * into a typed struct config, every value checked, every error with its
+ * file and line. Sections:
+ *   [console]   listen = host:port (loopback only for now), poll_interval,
+ *               timeout, action_timeout, retry_max (seconds)
+ *   [node:NAME] url = http://host:port | unix:///path, username, password,
+ *               environment
+ * The config is a value: nothing else is read from the file later. */
+#ifndef CONSOLE_CONFIG_H
+#define CONSOLE_CONFIG_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct config_node {
+    char *name;        /* owned: NAME of [node:NAME] */
+    char *url;         /* owned: as configured (never holds credentials) */
+    char *rpc_url;     /* owned: what curl is given ("http://h:p/RPC2") */
+    char *unix_path;   /* owned: unix:// nodes, else NULL */
+    char *username;    /* owned; NULL: no auth */
+    char *password;    /* owned; NULL with username: empty */
+    char *environment; /* owned; "" when not set */
+};
+
+struct config {
+    char *listen_host;         /* owned: numeric address ("127.0.0.1", "::1") */
+    int listen_port;           /* 0: any free port (logged at start) */
+    long poll_interval_ms;     /* between two polls of a node; default 5 s */
+    long timeout_ms;           /* cap of one poll call; default 10 s */
+    long action_timeout_ms;    /* cap of start/stop/restart; default 60 s */
+    long retry_max_ms;         /* longest wait before retrying an offline node; 30 s */
+    struct config_node *nodes; /* owned array, in file order */
+    size_t nnodes;
+};
+
+/* Read path into c (which it initializes). -1 + e (ERR_CONFIG) with
+ * "<file>:<line>: <what>" for the first error found; c is then empty. */
+int config_load(struct config *c, const char *path, struct err *e);
+/* The same from text (tests); name stands for the file in messages. */
+int config_parse(struct config *c, const char *text, size_t len, const char *name, struct err *e);
+void config_release(struct config *c);
+
+#endif

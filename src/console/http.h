@@ -1,0 +1,52 @@
+/* http: the console's HTTP server: libmicrohttpd in external-epoll mode
+ * nested in our loop (as supervisord's httpd.c does), on one listening
+ * socket it creates itself. It owns connections, limits and the
+ * suspend/resume plumbing: a request not answered when the handler returns
+ * waits (suspended) until http_respond, and the handler hears through its
+ * abort callback if the client leaves first. What a request means is the
+ * handler's (api.c). An idle server arms no timer. */
+#ifndef CONSOLE_HTTP_H
+#define CONSOLE_HTTP_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct loop;
+struct http;
+struct http_req;
+
+typedef void (*http_handler)(void *arg, struct http_req *req);
+/* A kept request ended without an answer (client gone, server freed): drop
+ * req; it is freed right after. */
+typedef void (*http_abort_cb)(void *data, struct http_req *req);
+
+#define HTTP_MAX_BODY (64u * 1024) /* request bodies: 413 above */
+#define HTTP_MAX_CONNECTIONS 256u
+#define HTTP_CONN_TIMEOUT 120u /* seconds idle or stalled mid-request */
+
+/* Listen on host:port (numeric address; port 0 picks a free one) and serve.
+ * NULL + e (ERR_SYSTEM: "cannot listen on 127.0.0.1:9100: Address in use"). */
+struct http *http_new(struct loop *l, const char *host, int port, http_handler handler, void *arg,
+                      struct err *e);
+/* Kept requests get their abort callback; every connection is closed. Not
+ * from inside a handler. NULL ok. */
+void http_free(struct http *h);
+/* The port actually bound (for port 0). */
+int http_port(const struct http *h);
+
+/* Accessors, valid until the request is answered or aborted; strings are
+ * http's. The path is %xx-decoded, without the query. */
+const char *http_req_method(const struct http_req *r);
+const char *http_req_path(const struct http_req *r);
+const char *http_req_query(const struct http_req *r, const char *key);   /* NULL if absent */
+const char *http_req_header(const struct http_req *r, const char *name); /* caseless */
+void http_req_set_data(struct http_req *r, void *data, http_abort_cb on_abort);
+
+/* Before http_respond. */
+void http_add_header(struct http_req *r, const char *name, const char *value);
+/* Answer (body copied). Ends the request from our side: drop req. */
+void http_respond(struct http_req *r, int status, const char *content_type, const char *body,
+                  size_t len);
+
+#endif

@@ -1,0 +1,291 @@
+"""supervisor-console (doc/console.md) against three real nodes on loopback:
+two of our supervisord (one on a unix socket, one on 127.0.0.1 TCP with
+Basic auth) and one Python supervisord (unix socket). The overview lists
+every process of every node; actions reach the right node; a node killed
+mid-test shows offline within the timeout while the others are still
+served, and comes back by itself once restarted; a hung node (SIGSTOP)
+times out without stalling the API. Credentials never show."""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import xmlrpc.client
+from pathlib import Path
+
+import pytest
+
+from conftest import SUPERVISORD_SECTION, check_no_sanitizer, wait_for
+from unixrpc import UnixTransport
+
+CONSOLE = Path(os.environ.get("SUPERVISORD", "build/supervisord")).resolve().parent / \
+    "supervisor-console"
+SECRET = "s3cr3t-never-shown"
+
+NODE_CONF = SUPERVISORD_SECTION + """
+{server}
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+{programs}
+"""
+
+UNIX = "[unix_http_server]\nfile={tmp}/s.sock\n"
+
+
+def node_conf(server, programs):
+    return NODE_CONF.replace("{server}", server).replace("{programs}", programs)
+
+
+def program(name, numprocs=1):
+    text = "[program:%s]\ncommand={helpers}/sleeper 1000\nstartsecs=0\nstopwaitsecs=5\n" % name
+    if numprocs > 1:
+        text += "numprocs=%d\nprocess_name=%%(program_name)s_%%(process_num)d\n" % numprocs
+    return text
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def unix_rpc(path):
+    return xmlrpc.client.ServerProxy("http://localhost", transport=UnixTransport(str(path)))
+
+
+class Console:
+    """One supervisor-console run in the foreground; its log is its stderr."""
+
+    def __init__(self, workdir):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / "console.conf"
+        self.err = self.dir / "console.stderr"
+        self.proc = None
+        self.port = None
+
+    def start(self, text):
+        if not os.access(CONSOLE, os.X_OK):
+            pytest.fail("supervisor-console not found at %s" % CONSOLE)
+        self.conf.write_text(text)
+        with open(self.err, "wb") as err:
+            self.proc = subprocess.Popen([str(CONSOLE), "-c", str(self.conf)], cwd=str(self.dir),
+                                         stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                         start_new_session=True)
+
+        def port():
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", self.log())
+            assert self.proc.poll() is None, "console exited: " + self.log()
+            return int(m.group(1)) if m else None
+        self.port = wait_for(port, 20, "console listening")
+        return self
+
+    def log(self):
+        return self.err.read_text(errors="replace") if self.err.exists() else ""
+
+    def request(self, method, path, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        c.request(method, path, body=b"" if method == "POST" else None, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        assert r.getheader("Content-Type") == "application/json", data
+        assert SECRET not in data.decode()
+        return r.status, json.loads(data)
+
+    def get(self, path):
+        st, body = self.request("GET", path)
+        assert st == 200, body
+        return body["result"]
+
+    def post(self, path, headers=None):
+        return self.request("POST", path, headers)
+
+    def nodes(self):
+        return {n["name"]: n for n in self.get("/api/v1/nodes")}
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+                raise AssertionError("console did not exit on SIGTERM:\n" + self.log())
+            assert rc == 0, "console exited %r:\n%s" % (rc, self.log())
+        check_no_sanitizer(self.log(), "console stderr")
+        assert SECRET not in self.log()
+
+
+@pytest.fixture
+def console(tmp_path):
+    c = Console(tmp_path / "console")
+    yield c
+    c.stop()
+
+
+def console_conf(nodes, **console):
+    opts = {"listen": "127.0.0.1:0", "poll_interval": "0.3", "timeout": "1",
+            "retry_max": "1", "action_timeout": "30"}
+    opts.update(console)
+    text = "[console]\n" + "".join("%s = %s\n" % kv for kv in opts.items())
+    for name, keys in nodes:
+        text += "\n[node:%s]\n" % name + "".join("%s = %s\n" % kv for kv in keys.items())
+    return text
+
+
+def state_of(console, node, name):
+    procs = console.get("/api/v1/processes?node=%s&name=%s" % (node, name))
+    assert len(procs) == 1, procs
+    return procs[0]["statename"], procs[0]["pid"]
+
+
+def test_console_three_nodes(c_daemons, console):
+    port = free_port()
+    c1 = c_daemons("c1")
+    c1.start(node_conf(UNIX, program("app", 2)))
+    c2 = c_daemons("c2")
+    c2.start(node_conf("[inet_http_server]\nport=127.0.0.1:%d\nusername=admin\npassword=%s\n"
+                       % (port, SECRET), program("web")))
+    py = c_daemons("py", which="python")
+    py.start(node_conf(UNIX, program("worker") + program("cron")))
+    for d in (c1, py):
+        wait_for(lambda d=d: (d.dir / "s.sock").exists(), 20, "%s socket" % d.impl)
+    console.start(console_conf([
+        ("c1", {"url": "unix://%s/s.sock" % c1.dir, "environment": "prod"}),
+        ("c2", {"url": "http://127.0.0.1:%d" % port, "username": "admin",
+                "password": SECRET, "environment": "staging"}),
+        ("py", {"url": "unix://%s/s.sock" % py.dir, "environment": "prod"}),
+    ]))
+
+    # the overview: every process of every node, all RUNNING
+    expect = {("c1", "app_0"), ("c1", "app_1"), ("c2", "web"), ("py", "worker"), ("py", "cron")}
+
+    def overview():
+        procs = console.get("/api/v1/processes")
+        got = {(p["node"], p["name"]) for p in procs if p["statename"] == "RUNNING"}
+        return got == expect and procs
+    procs = wait_for(overview, 20, "every process of every node RUNNING")
+    assert {p["environment"] for p in procs if p["node"] != "c2"} == {"prod"}
+    nodes = console.nodes()
+    assert all(n["online"] and n["error"] is None for n in nodes.values()), nodes
+    assert nodes["c2"]["url"] == "http://127.0.0.1:%d" % port
+    assert nodes["c1"]["counts"]["RUNNING"] == 2 and nodes["py"]["processes"] == 2
+    assert nodes["py"]["supervisor_version"] == "4.2.5"
+    assert isinstance(nodes["c1"]["last_seen"], float)
+
+    # filters
+    assert {p["node"] for p in console.get("/api/v1/processes?environment=prod")} == {"c1", "py"}
+    assert [p["name"] for p in console.get("/api/v1/processes?name=app:app_1")] == ["app_1"]
+    assert len(console.get("/api/v1/processes?name=app_*&state=running,fatal")) == 2
+    assert console.get("/api/v1/processes?state=STOPPED") == []
+
+    # an action reaches the right node, and the overview follows
+    py_rpc = unix_rpc(py.dir / "s.sock")
+    old = py_rpc.supervisor.getProcessInfo("worker")["pid"]
+    st, body = console.post("/api/v1/nodes/py/processes/worker/restart")
+    assert (st, body) == (200, {"result": True})
+    new = py_rpc.supervisor.getProcessInfo("worker")["pid"]
+    assert new != old and py_rpc.supervisor.getProcessInfo("cron")["statename"] == "RUNNING"
+    wait_for(lambda: state_of(console, "py", "worker") == ("RUNNING", new), 10, "new pid shown")
+
+    st, body = console.post("/api/v1/nodes/c1/processes/app:app_0/stop")
+    assert (st, body) == (200, {"result": True})
+    c1_rpc = unix_rpc(c1.dir / "s.sock")
+    assert c1_rpc.supervisor.getProcessInfo("app:app_0")["statename"] == "STOPPED"
+    assert c1_rpc.supervisor.getProcessInfo("app:app_1")["statename"] == "RUNNING"
+    wait_for(lambda: state_of(console, "c1", "app_0")[0] == "STOPPED", 10, "STOPPED shown")
+    # faults come back as JSON errors with Supervisor's codes
+    assert console.post("/api/v1/nodes/c1/processes/app:app_0/stop") == (409, {"error": {
+        "code": 70, "name": "NOT_RUNNING", "message": "NOT_RUNNING: app:app_0"}})
+    st, body = console.post("/api/v1/nodes/c1/processes/nope/start")
+    assert st == 404 and body["error"]["name"] == "BAD_NAME"
+    assert console.post("/api/v1/nodes/c1/processes/app:app_0/start") == (200, {"result": True})
+    # routes and protections of the API itself
+    assert console.post("/api/v1/nodes/zz/processes/web/stop")[0] == 404
+    assert console.request("GET", "/api/v1/nodes/c2/processes/web/stop")[0] == 405
+    assert console.request("GET", "/api/v1/nope")[0] == 404
+    st, body = console.post("/api/v1/nodes/c2/processes/web/stop",
+                            headers={"Origin": "http://evil.example"})
+    assert st == 403 and c2.running()
+    assert console.request("GET", "/api/v1/nodes", {"Host": "evil.example"})[0] == 403
+
+    # kill c2 by PID: offline within its timeout, the others still served
+    c2_kids = c2.child_pids()
+    os.kill(c2.pid, signal.SIGKILL)
+    c2.proc.wait(10)
+    t0 = time.monotonic()
+    wait_for(lambda: not console.nodes()["c2"]["online"], 5, "c2 offline")
+    assert time.monotonic() - t0 < 5
+    n = console.nodes()
+    assert "cannot connect" in n["c2"]["error"] and n["c2"]["last_seen"] is not None
+    assert n["c1"]["online"] and n["py"]["online"]
+    st, body = console.post("/api/v1/nodes/c2/processes/web/stop")
+    assert st == 502 and body["error"]["name"] == "NODE_UNAVAILABLE"
+    st, body = console.post("/api/v1/nodes/c1/processes/app:app_1/restart")
+    assert (st, body) == (200, {"result": True})
+    # its last known processes stay listed, marked as from an offline node
+    web = console.get("/api/v1/processes?node=c2")
+    assert [(p["name"], p["node_online"]) for p in web] == [("web", False)]
+    wait_for(lambda: all(not os.path.exists("/proc/%d" % p) for p in c2_kids), 10,
+             "c2's children gone")
+
+    # restart it: the console recovers by itself
+    c2.start()
+    wait_for(lambda: console.nodes()["c2"]["online"], 15, "c2 back online")
+    wait_for(lambda: state_of(console, "c2", "web")[0] == "RUNNING", 10, "web RUNNING again")
+    assert console.nodes()["c2"]["error"] is None
+    log = console.log()
+    assert "node 'c2' offline" in log and log.count("node 'c2' online") == 2
+
+    # a hung node (stopped, so it accepts but never answers) times out
+    # without holding up the API
+    os.kill(py.pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: not console.nodes()["py"]["online"], 10, "py offline")
+        assert "no answer" in console.nodes()["py"]["error"]
+        t0 = time.monotonic()
+        assert len(console.get("/api/v1/processes?node=c1")) == 2
+        assert time.monotonic() - t0 < 0.5
+    finally:
+        os.kill(py.pid, signal.SIGCONT)
+    wait_for(lambda: console.nodes()["py"]["online"], 15, "py back online")
+
+
+def test_console_check_config(tmp_path):
+    if not os.access(CONSOLE, os.X_OK):
+        pytest.fail("supervisor-console not found at %s" % CONSOLE)
+    conf = tmp_path / "c.conf"
+
+    def check(text):
+        conf.write_text(text)
+        r = subprocess.run([str(CONSOLE), "--check-config", "-c", str(conf)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
+        return r.returncode, r.stderr
+    good = "[console]\nlisten = 127.0.0.1:9100\n[node:a]\nurl = unix:///tmp/x.sock\n"
+    assert check(good) == (0, "")
+    cases = [
+        (good + "bogus = 1\n", "c.conf:5: unknown key 'bogus' in [node:a]"),
+        ("[console]\nlisten = 0.0.0.0:9100\n[node:a]\nurl = unix:///x\n",
+         "c.conf:2: listen: '0.0.0.0' is not a loopback address"),
+        ("[console]\ntimeout = soon\n[node:a]\nurl = unix:///x\n",
+         "c.conf:2: timeout: expected a number of seconds"),
+        ("[console]\n[node:a]\nurl = http://u:%s@127.0.0.1:9001\n" % SECRET,
+         "c.conf:3: url: credentials go in username= and password="),
+        ("[console]\n[node:a]\nurl = ftp://x\n", "c.conf:3: url: 'ftp://x' is neither"),
+        ("[console]\n[node:a]\nenvironment = x\n", "c.conf:2: [node:a]: url is required"),
+        ("[console]\n[nodes:a]\n", "c.conf:2: unknown section [nodes:a]"),
+        ("[console]\n", "no [node:NAME] section"),
+        ("[console]\n[node:a]\nurl = unix:///x\npassword = p\n",
+         "c.conf:4: [node:a]: password without username"),
+    ]
+    for text, msg in cases:
+        rc, err = check(text)
+        assert rc == 2 and msg in err and SECRET not in err, (text, err)
