@@ -500,6 +500,12 @@ def test_no_wakeups_once_the_last_stream_leaves(c_daemons):
     for e in streams:
         e.close()
     d.wait_log(r"sse: a client left, 0 connected", 15)
+
+    def settled():  # the iteration that saw them go has ended
+        first = ctx_switches(d.pid)
+        time.sleep(0.2)
+        return ctx_switches(d.pid) == first
+    wait_for(settled, 15, "the daemon to go to sleep")
     n = len(d.lines(r"sse: stats:"))
     before = ctx_switches(d.pid)
     time.sleep(2.5)  # more than one refresh period: an idle window must stay quiet
