@@ -383,7 +383,8 @@
   function summarize(res) {
     const list = Array.isArray(res) ? res : [].concat(res.stopped || [], res.started || []);
     const bad = list.filter((x) => x.status !== 80);
-    if (!bad.length) return { ok: true, text: list.length + ' done' };
+    const n = Array.isArray(res) ? list.length : (res.started || []).length;
+    if (!bad.length) return { ok: true, text: n + (n === 1 ? ' process' : ' processes') };
     return {
       ok: false,
       text: bad.map((x) => (x.group === x.name ? x.name : x.group + ':' + x.name) + ': ' + x.description).join('\n'),
