@@ -351,6 +351,8 @@ static void action_abort(void *data, struct http_req *req)
 {
     (void)req;
     struct pending *p = data;
+    log_info("node '%s': %s '%s': the client left, call cancelled", p->node->cfg->name,
+             action_names[p->action], p->ns);
     rpcclient_cancel(p->node->rc, p->call);
     pending_free(p);
 }

@@ -133,7 +133,7 @@ def console(tmp_path):
 
 def console_conf(nodes, **console):
     opts = {"listen": "127.0.0.1:0", "poll_interval": "0.3", "timeout": "1",
-            "retry_max": "1", "action_timeout": "30"}
+            "retry_max": "1", "action_timeout": "4"}
     opts.update(console)
     text = "[console]\n" + "".join("%s = %s\n" % kv for kv in opts.items())
     for name, keys in nodes:
@@ -254,6 +254,20 @@ def test_console_three_nodes(c_daemons, console):
         t0 = time.monotonic()
         assert len(console.get("/api/v1/processes?node=c1")) == 2
         assert time.monotonic() - t0 < 0.5
+        # a client leaving while its action waits cancels the call (a start
+        # of a running process: harmless when the node reads it later)
+        raw = socket.create_connection(("127.0.0.1", console.port), timeout=10)
+        raw.sendall(b"POST /api/v1/nodes/py/processes/worker/start HTTP/1.1\r\n"
+                    b"Host: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+        console.nodes()  # a round trip after it: the console has read the POST
+        raw.close()
+        wait_for(lambda: "start 'worker': the client left, call cancelled" in console.log(), 10,
+                 "the action cancelled")
+        # an action on the hung node ends with 504 after action_timeout
+        t0 = time.monotonic()
+        st, body = console.post("/api/v1/nodes/py/processes/worker/start")
+        assert st == 504 and body["error"]["name"] == "NODE_TIMEOUT", body
+        assert 3 < time.monotonic() - t0 < 30
     finally:
         os.kill(py.pid, signal.SIGCONT)
     wait_for(lambda: console.nodes()["py"]["online"], 15, "py back online")
