@@ -514,6 +514,73 @@ def test_no_wakeups_once_the_last_stream_leaves(c_daemons):
     assert len(d.lines(r"sse: stats:")) == n
 
 
+SLOW = SUPERVISORD_SECTION + """
+[inet_http_server]
+port=127.0.0.1:{port}
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[program:a_long_program_name_so_that_every_snapshot_of_the_daemon_is_big]
+command={helpers}/sleeper 1000
+process_name=%(program_name)s_with_a_long_process_name_too_%(process_num)04d
+numprocs=1000
+autostart=false
+""" + "".join("""
+[program:g%d]
+command={helpers}/sleeper 1000
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+""" % i for i in range(4))
+
+
+def test_a_stream_that_does_not_read_is_dropped(c_daemons):
+    d = c_daemons()
+    port = free_port()
+    d.start(SLOW.replace("{port}", str(port)))
+    wait_for(lambda: listening(port), 30, "daemon listening")
+    rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
+    for i in range(4):
+        wait_for(lambda: rpc.supervisor.getProcessInfo("g%d" % i)["statename"] == "RUNNING", 15,
+                 "g%d RUNNING" % i)
+    present, absent = ["g0", "g1"], ["g2", "g3"]
+    for g in absent:
+        rpc.supervisor.stopProcessGroup(g)
+        rpc.supervisor.removeProcessGroup(g)
+    # a client that reads its status line, then nothing (a small window)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    s.connect(("127.0.0.1", port))
+    try:
+        s.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(12) == b"HTTP/1.1 200"
+        # Each group that comes makes a new set of processes, so a snapshot
+        # (about 400 kB here) goes to every client; rotating four groups
+        # never comes back to the set sent last.
+        for _ in range(200):
+            if d.lines(r"WARN sse: dropping a slow events client"):
+                break
+            g = absent.pop(0)
+            rpc.supervisor.addProcessGroup(g)
+            wait_for(lambda: rpc.supervisor.getProcessInfo(g)["statename"] == "RUNNING", 15,
+                     g + " RUNNING")
+            old = present.pop(0)
+            rpc.supervisor.stopProcessGroup(old)
+            rpc.supervisor.removeProcessGroup(old)
+            present.append(g)
+            absent.append(old)
+        hit = d.wait_log(r"WARN sse: dropping a slow events client \((\d+) bytes unread\)", 15)
+        assert int(re.search(r"\((\d+) bytes", hit[0]).group(1)) > 3 * 1024 * 1024
+    finally:
+        s.close()
+    # the daemon goes on serving streams
+    ev = Events(port)
+    try:
+        assert ev.status == 200 and ev.next()[0] == "hello"
+    finally:
+        ev.close()
+
+
 # --------------------------------------------------------------------------
 # in a real browser
 
