@@ -3,8 +3,10 @@
  * http.c's and rpcclient.c's. */
 #include "api.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +16,18 @@
 #include "log.h"
 #include "xalloc.h"
 
-enum action { ACT_START, ACT_STOP, ACT_RESTART };
+enum action { ACT_START, ACT_STOP, ACT_RESTART, ACT_LOG };
 
-/* One action in flight: its request waits for the node. */
+/* One call in flight (an action or a log read): its request waits for the
+ * node. */
 struct pending {
     struct api *a;
     struct http_req *req;        /* borrowed until answered or aborted */
     struct node *node;           /* borrowed */
     struct rpcclient_call *call; /* owned by the node's rpcclient until done */
     enum action action;
-    char *ns; /* owned */
+    bool group; /* ns is "group:*": the ProcessGroup methods */
+    char *ns;   /* owned */
     struct pending *prev, *next;
 };
 
@@ -287,7 +291,7 @@ static void pending_free(struct pending *p)
     free(p);
 }
 
-static const char *const action_names[] = {"start", "stop", "restart"};
+static const char *const action_names[] = {"start", "stop", "restart", "log"};
 
 static bool fault_of(const struct xmlrpc_value *v, int *code, const char **text)
 {
@@ -302,13 +306,45 @@ static bool fault_of(const struct xmlrpc_value *v, int *code, const char **text)
     return true;
 }
 
+/* [stop, start] of a multicall: a stop of a stopped process is fine. A
+ * fault is sent and true returned. */
+static bool restart_fault(struct http_req *req, struct pending *p, const struct xmlrpc_value *v)
+{
+    int code = 0;
+    const char *text = NULL;
+    if (v->type != XMLRPC_ARRAY || v->n != 2) {
+        send_error(req, 502, 0, "NODE_UNAVAILABLE", "unexpected reply to system.multicall");
+        return true;
+    }
+    if ((fault_of(v->items[0], &code, &text) && code != 70) ||
+        fault_of(v->items[1], &code, &text)) {
+        log_info("node '%s': restart '%s': %s", p->node->cfg->name, p->ns, text);
+        send_fault(req, code, text);
+        return true;
+    }
+    return false;
+}
+
+/* tail*Log: [bytes, offset, overflow] -> {"data", "offset", "overflow"} */
+static void send_tail(struct http_req *req, const struct xmlrpc_value *v)
+{
+    if (v->type != XMLRPC_ARRAY || v->n != 3 || v->items[0]->type != XMLRPC_STRING ||
+        v->items[1]->type != XMLRPC_INT) {
+        send_error(req, 502, 0, "NODE_UNAVAILABLE", "unexpected reply to a log tail");
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "data", jstring(v->items[0]->s, v->items[0]->len));
+    json_object_set_new(o, "offset", json_integer(v->items[1]->i));
+    json_object_set_new(o, "overflow", json_boolean(v->items[2]->i));
+    send_result(req, o);
+}
+
 static void action_done(void *arg, struct rpcclient_result *r)
 {
     struct pending *p = arg;
     struct http_req *req = p->req;
     const char *what = action_names[p->action];
-    int code = 0;
-    const char *text = NULL;
     switch (r->status) {
     case RPCCLIENT_TIMEOUT:
         log_warn("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->error);
@@ -319,31 +355,28 @@ static void action_done(void *arg, struct rpcclient_result *r)
         send_error(req, 502, 0, "NODE_UNAVAILABLE", r->error);
         break;
     case RPCCLIENT_FAULT:
-        log_info("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->fault_string);
+        if (p->action != ACT_LOG)
+            log_info("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->fault_string);
         send_fault(req, r->fault_code, r->fault_string);
         break;
     case RPCCLIENT_OK:
+        if (p->action == ACT_LOG) {
+            send_tail(req, r->value);
+            break;
+        }
         if (p->action == ACT_RESTART) {
-            /* multicall [stop, start]: a stop of a stopped process is fine */
-            const struct xmlrpc_value *v = r->value;
-            if (v->type != XMLRPC_ARRAY || v->n != 2) {
-                send_error(req, 502, 0, "NODE_UNAVAILABLE", "unexpected reply to system.multicall");
+            if (restart_fault(req, p, r->value))
                 break;
-            }
-            if ((fault_of(v->items[0], &code, &text) && code != 70) ||
-                fault_of(v->items[1], &code, &text)) {
-                log_info("node '%s': restart '%s': %s", p->node->cfg->name, p->ns, text);
-                send_fault(req, code, text);
-                break;
-            }
-            send_result(req, json_true());
+            /* a group's result is the start's statuses */
+            send_result(req, p->group ? to_json(r->value->items[1]) : json_true());
         } else {
             send_result(req, to_json(r->value));
         }
         log_info("node '%s': %s '%s': ok", p->node->cfg->name, what, p->ns);
         break;
     }
-    node_poll_now(p->node);
+    if (p->action != ACT_LOG)
+        node_poll_now(p->node);
     pending_free(p);
 }
 
@@ -357,19 +390,33 @@ static void action_abort(void *data, struct http_req *req)
     pending_free(p);
 }
 
-static struct xmlrpc_value *call_struct(const char *method, const char *ns)
+static struct xmlrpc_value *call_struct(const char *method, const char *name)
 {
     struct xmlrpc_value *c = xmlrpc_struct();
     xmlrpc_struct_set(c, "methodName", xmlrpc_string(method));
     struct xmlrpc_value *params = xmlrpc_array();
-    xmlrpc_array_push(params, xmlrpc_string(ns));
+    xmlrpc_array_push(params, xmlrpc_string(name));
     xmlrpc_array_push(params, xmlrpc_bool(true));
     xmlrpc_struct_set(c, "params", params);
     return c;
 }
 
-static void post_action(struct api *a, struct http_req *req, struct node *n, const char *ns,
-                        enum action act)
+/* Start the call of p on its node; params is an ARRAY of the arguments
+ * (taken). */
+static void start_call(struct pending *p, const char *method, struct xmlrpc_value *params)
+{
+    struct api *a = p->a;
+    p->next = a->pending;
+    if (a->pending)
+        a->pending->prev = p;
+    a->pending = p;
+    http_req_set_data(p->req, p, action_abort);
+    p->call = node_call(p->node, method, params, action_done, p);
+    xmlrpc_free(params);
+}
+
+static struct pending *pending_new(struct api *a, struct http_req *req, struct node *n,
+                                   const char *ns, enum action act)
 {
     struct pending *p = xcalloc(1, sizeof *p);
     p->a = a;
@@ -377,27 +424,81 @@ static void post_action(struct api *a, struct http_req *req, struct node *n, con
     p->node = n;
     p->action = act;
     p->ns = xstrdup(ns);
-    p->next = a->pending;
-    if (a->pending)
-        a->pending->prev = p;
-    a->pending = p;
-    http_req_set_data(req, p, action_abort);
+    return p;
+}
 
+static void post_action(struct api *a, struct http_req *req, struct node *n, const char *ns,
+                        enum action act)
+{
+    struct pending *p = pending_new(a, req, n, ns, act);
+    size_t len = strlen(ns);
+    p->group = len > 2 && strcmp(ns + len - 2, ":*") == 0;
+    /* the group methods take the group's name; wait, as supervisorctl does */
+    char *name = p->group ? xstrndup(ns, len - 2) : xstrdup(ns);
+    static const char *const methods[2][2] = {
+        {"supervisor.startProcess", "supervisor.stopProcess"},
+        {"supervisor.startProcessGroup", "supervisor.stopProcessGroup"},
+    };
     struct xmlrpc_value *params = xmlrpc_array();
     const char *method;
     if (act == ACT_RESTART) {
         method = "system.multicall";
         struct xmlrpc_value *calls = xmlrpc_array();
-        xmlrpc_array_push(calls, call_struct("supervisor.stopProcess", ns));
-        xmlrpc_array_push(calls, call_struct("supervisor.startProcess", ns));
+        xmlrpc_array_push(calls, call_struct(methods[p->group][1], name));
+        xmlrpc_array_push(calls, call_struct(methods[p->group][0], name));
         xmlrpc_array_push(params, calls);
     } else {
-        method = act == ACT_START ? "supervisor.startProcess" : "supervisor.stopProcess";
-        xmlrpc_array_push(params, xmlrpc_string(ns));
-        xmlrpc_array_push(params, xmlrpc_bool(true)); /* wait, as supervisorctl does */
+        method = methods[p->group][act == ACT_START ? 0 : 1];
+        xmlrpc_array_push(params, xmlrpc_string(name));
+        xmlrpc_array_push(params, xmlrpc_bool(true));
     }
-    p->call = node_call(n, method, params, action_done, p);
-    xmlrpc_free(params);
+    free(name);
+    start_call(p, method, params);
+}
+
+/* An integer query parameter in [lo, hi], def when absent; false if bad. */
+static bool query_int(struct http_req *req, const char *key, long long def, long long lo,
+                      long long hi, long long *out)
+{
+    const char *v = http_req_query(req, key);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || errno || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
+}
+
+#define LOG_TAIL_MAX (1 << 20)
+
+static void get_log(struct api *a, struct http_req *req, struct node *n, const char *ns,
+                    const char *stream)
+{
+    long long offset, length;
+    if (strcmp(stream, "stdout") != 0 && strcmp(stream, "stderr") != 0) {
+        send_error(req, 404, 0, "NOT_FOUND", "no such route");
+        return;
+    }
+    /* XML-RPC ints are 32 bits */
+    if (!query_int(req, "offset", 0, 0, INT32_MAX, &offset) ||
+        !query_int(req, "length", 1024, 0, LOG_TAIL_MAX, &length)) {
+        send_error(req, 400, 2, "INCORRECT_PARAMETERS",
+                   "offset must be 0..2147483647 and length 0..1048576");
+        return;
+    }
+    struct pending *p = pending_new(a, req, n, ns, ACT_LOG);
+    struct xmlrpc_value *params = xmlrpc_array();
+    xmlrpc_array_push(params, xmlrpc_string(ns));
+    xmlrpc_array_push(params, xmlrpc_int(offset));
+    xmlrpc_array_push(params, xmlrpc_int(length));
+    start_call(
+        p, stream[3] == 'o' ? "supervisor.tailProcessStdoutLog" : "supervisor.tailProcessStderrLog",
+        params);
 }
 
 /* ---- routing ---- */
@@ -473,25 +574,32 @@ void api_handle(void *arg, struct http_req *req)
             not_allowed(req, "GET, HEAD");
         return;
     }
-    /* /api/v1/nodes/<node>/processes/<ns>/<action> */
+    /* /api/v1/nodes/<node>/processes/<ns>/<action>
+     * /api/v1/nodes/<node>/processes/<ns>/log/<stdout|stderr> */
     static const char prefix[] = "/api/v1/nodes/";
     if (strncmp(path, prefix, sizeof prefix - 1) == 0) {
         const char *name = path + sizeof prefix - 1;
         size_t nlen = strcspn(name, "/");
         const char *rest = name + nlen;
-        const char *slash = strrchr(rest, '/');
-        if (nlen && strncmp(rest, "/processes/", 11) == 0 && slash > rest + 11) {
-            const char *act = slash + 1;
+        if (nlen && strncmp(rest, "/processes/", 11) == 0) {
+            const char *ns0 = rest + 11;
+            size_t nslen = strcspn(ns0, "/");
+            const char *tail = ns0 + nslen; /* "/start", "/log/stdout" */
             int which = -1;
             for (int i = 0; i < 3; i++)
-                if (strcmp(act, action_names[i]) == 0)
+                if (*tail && strcmp(tail + 1, action_names[i]) == 0)
                     which = i;
-            if (which >= 0) {
-                if (!post) {
+            bool log = strncmp(tail, "/log/", 5) == 0 && !strchr(tail + 5, '/');
+            if (nslen && (which >= 0 || log)) {
+                if (which >= 0 && !post) {
                     not_allowed(req, "POST");
                     return;
                 }
-                if (from_browser(req)) {
+                if (log && !get) {
+                    not_allowed(req, "GET, HEAD");
+                    return;
+                }
+                if (which >= 0 && from_browser(req)) {
                     send_error(req, 403, 0, "FORBIDDEN",
                                "actions from a browser page are refused until the console "
                                "has a login");
@@ -502,8 +610,11 @@ void api_handle(void *arg, struct http_req *req)
                     send_error(req, 404, 0, "NOT_FOUND", "no such node");
                     return;
                 }
-                char *ns = xstrndup(rest + 11, (size_t)(slash - (rest + 11)));
-                post_action(a, req, n, ns, (enum action)which);
+                char *ns = xstrndup(ns0, nslen);
+                if (log)
+                    get_log(a, req, n, ns, tail + 5);
+                else
+                    post_action(a, req, n, ns, (enum action)which);
                 free(ns);
                 return;
             }

@@ -208,6 +208,35 @@ def test_console_three_nodes(c_daemons, console):
     st, body = console.post("/api/v1/nodes/c1/processes/nope/start")
     assert st == 404 and body["error"]["name"] == "BAD_NAME"
     assert console.post("/api/v1/nodes/c1/processes/app:app_0/start") == (200, {"result": True})
+    # a whole group, through the ProcessGroup methods
+    st, body = console.post("/api/v1/nodes/c1/processes/app:*/stop")
+    assert st == 200 and sorted((r["name"], r["status"]) for r in body["result"]) == \
+        [("app_0", 80), ("app_1", 80)], body
+    assert {p["statename"] for p in c1_rpc.supervisor.getAllProcessInfo()} == {"STOPPED"}
+    st, body = console.post("/api/v1/nodes/c1/processes/app%3A*/restart")
+    assert st == 200 and len(body["result"]) == 2, body
+    assert {p["statename"] for p in c1_rpc.supervisor.getAllProcessInfo()} == {"RUNNING"}
+    st, body = console.post("/api/v1/nodes/c1/processes/nogroup:*/start")
+    assert st == 404 and body["error"]["name"] == "BAD_NAME"
+
+    # logs, read from the node (tail*Log): follow by passing back the offset
+    for node, name, pid in (("py", "worker", new),
+                            ("c1", "app:app_0", c1_rpc.supervisor.getProcessInfo("app:app_0")["pid"])):
+        def tail(node=node, name=name, pid=pid):
+            r = console.get("/api/v1/nodes/%s/processes/%s/log/stdout?length=4096" % (node, name))
+            return "sleeper %d up" % pid in r["data"] and r
+        r = wait_for(tail, 10, "%s's log" % name)
+        assert r["overflow"] is False and r["offset"] > 0
+        r2 = console.get("/api/v1/nodes/%s/processes/%s/log/stdout?offset=%d"
+                         % (node, name, r["offset"]))
+        assert r2["data"] == "" and r2["offset"] == r["offset"]
+    st, body = console.request("GET", "/api/v1/nodes/py/processes/nope/log/stderr")
+    assert st == 404 and body["error"]["name"] == "BAD_NAME"
+    assert console.request("GET", "/api/v1/nodes/py/processes/worker/log/stdout?offset=-1")[0] \
+        == 400
+    assert console.request("GET", "/api/v1/nodes/py/processes/worker/log/other")[0] == 404
+    assert console.post("/api/v1/nodes/py/processes/worker/log/stdout")[0] == 405
+
     # routes and protections of the API itself
     assert console.post("/api/v1/nodes/zz/processes/web/stop")[0] == 404
     assert console.request("GET", "/api/v1/nodes/c2/processes/web/stop")[0] == 405
