@@ -7,10 +7,18 @@ import signal
 
 from conftest import SUPERVISORD_SECTION, pid_alive, wait_for
 
+
+def wait_ready(d, pid):
+    """Until the sleeper has its handlers in place (it says so on stdout):
+    a signal before that would kill it, in either implementation."""
+    out = d.dir / "a.out"
+    wait_for(lambda: out.exists() and ("sleeper %d up" % pid) in out.read_text(), 10,
+             "sleeper %d ready (%s)" % (pid, d.impl))
+
 CONF = SUPERVISORD_SECTION + """
 [program:a]
 command={helpers}/sleeper 0
-stdout_logfile=NONE
+stdout_logfile={tmp}/a.out
 stderr_logfile=NONE
 
 [program:once]
@@ -28,6 +36,7 @@ def test_shutdown_signals(daemons):
     kids = []
     for d in ds:
         kids.append(d.spawned_pid("a"))
+        wait_ready(d, kids[-1])
         d.wait_log(r"exited: once \(exit status 0; expected\)")
         assert d.pidfile.read_text() == "%d\n" % d.pid
     for d, s in zip(ds, sigs):
@@ -47,6 +56,7 @@ def test_sighup_restart_and_reaping(daemon):
     # The exited child was reaped: no zombie left under the daemon.
     wait_for(lambda: d.zombies() == [], 5, "no zombie children")
     assert d.child_pids() == [old]
+    wait_ready(d, old)
     d.send(signal.SIGHUP)
     d.wait_log(r"^WARN received SIGHUP indicating restart request$")
     new = d.spawned_pid("a", nth=2)
