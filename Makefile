@@ -125,7 +125,7 @@ $(O)/fuzz/fuzz_ctl_%: tests/fuzz/fuzz_ctl_%.c $(filter-out src/supervisorctl/mai
 	    -o $@ $^ $(LDLIBS_D) $(LDLIBS_CTL)
 
 # supervisor-console: its own objects plus the common library (doc/console.md).
-CONS_PKGS  := libmicrohttpd expat jansson libcurl
+CONS_PKGS  := libmicrohttpd expat jansson libcurl sqlite3 libcrypt
 CONS_OBJ   := $(call obj,$(wildcard src/console/*.c))
 $(O)/obj/src/console/%.o: ALL_CFLAGS += -Isrc/console
 $(O)/supervisor-console: $(CONS_OBJ) $(O)/libcommon.a

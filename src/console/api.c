@@ -14,6 +14,8 @@
 
 #include "buf.h"
 #include "log.h"
+#include "loop.h"
+#include "session.h"
 #include "xalloc.h"
 
 enum action { ACT_START, ACT_STOP, ACT_RESTART, ACT_LOG };
@@ -28,6 +30,7 @@ struct pending {
     enum action action;
     bool group; /* ns is "group:*": the ProcessGroup methods */
     char *ns;   /* owned */
+    char *user; /* owned: who asked (for the activity log) */
     struct pending *prev, *next;
 };
 
@@ -35,6 +38,8 @@ struct api {
     struct node *nodes; /* borrowed array */
     size_t n;
     struct pending *pending; /* owned list */
+    struct store *store;     /* borrowed */
+    struct sessions sessions;
 };
 
 static const char *const state_names[] = {"STOPPED",  "STARTING", "RUNNING", "BACKOFF",
@@ -159,6 +164,14 @@ static const struct {
     {92, "CANT_REREAD", 422},
 };
 
+static const char *fault_name(int code)
+{
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        if (faults[i].code == code)
+            return faults[i].name;
+    return "UNKNOWN";
+}
+
 static void send_fault(struct http_req *req, int code, const char *text)
 {
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
@@ -214,11 +227,12 @@ static json_t *node_json(const struct node *n)
     return o;
 }
 
-static void get_nodes(struct api *a, struct http_req *req)
+static void get_nodes(struct api *a, struct http_req *req, const struct session *s)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < a->n; i++)
-        json_array_append_new(arr, node_json(&a->nodes[i]));
+        if (session_allows(s, a->nodes[i].cfg->environment))
+            json_array_append_new(arr, node_json(&a->nodes[i]));
     send_result(req, arr);
 }
 
@@ -249,7 +263,7 @@ static bool name_matches(const char *pat, const struct xmlrpc_value *p)
     return ok;
 }
 
-static void get_processes(struct api *a, struct http_req *req)
+static void get_processes(struct api *a, struct http_req *req, const struct session *s)
 {
     const char *fnode = http_req_query(req, "node");
     const char *fenv = http_req_query(req, "environment");
@@ -258,7 +272,8 @@ static void get_processes(struct api *a, struct http_req *req)
     json_t *arr = json_array();
     for (size_t i = 0; i < a->n; i++) {
         const struct node *n = &a->nodes[i];
-        if (!n->processes || (fnode && strcmp(fnode, n->cfg->name) != 0) ||
+        if (!n->processes || !session_allows(s, n->cfg->environment) ||
+            (fnode && strcmp(fnode, n->cfg->name) != 0) ||
             (fenv && strcmp(fenv, n->cfg->environment) != 0))
             continue;
         for (size_t j = 0; j < n->processes->n; j++) {
@@ -288,6 +303,7 @@ static void pending_free(struct pending *p)
     if (p->next)
         p->next->prev = p->prev;
     free(p->ns);
+    free(p->user);
     free(p);
 }
 
@@ -306,23 +322,23 @@ static bool fault_of(const struct xmlrpc_value *v, int *code, const char **text)
     return true;
 }
 
-/* [stop, start] of a multicall: a stop of a stopped process is fine. A
- * fault is sent and true returned. */
-static bool restart_fault(struct http_req *req, struct pending *p, const struct xmlrpc_value *v)
+/* [stop, start] of a multicall: a stop of a stopped process is fine. On a
+ * fault, it is sent and its code returned (-1: a malformed reply); else 0. */
+static int restart_fault(struct http_req *req, struct pending *p, const struct xmlrpc_value *v)
 {
     int code = 0;
     const char *text = NULL;
     if (v->type != XMLRPC_ARRAY || v->n != 2) {
         send_error(req, 502, 0, "NODE_UNAVAILABLE", "unexpected reply to system.multicall");
-        return true;
+        return -1;
     }
     if ((fault_of(v->items[0], &code, &text) && code != 70) ||
         fault_of(v->items[1], &code, &text)) {
         log_info("node '%s': restart '%s': %s", p->node->cfg->name, p->ns, text);
         send_fault(req, code, text);
-        return true;
+        return code ? code : -1;
     }
-    return false;
+    return 0;
 }
 
 /* tail*Log: [bytes, offset, overflow] -> {"data", "offset", "overflow"} */
@@ -345,19 +361,23 @@ static void action_done(void *arg, struct rpcclient_result *r)
     struct pending *p = arg;
     struct http_req *req = p->req;
     const char *what = action_names[p->action];
+    const char *result = "ok";
     switch (r->status) {
     case RPCCLIENT_TIMEOUT:
         log_warn("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->error);
         send_error(req, 504, 0, "NODE_TIMEOUT", r->error);
+        result = "NODE_TIMEOUT";
         break;
     case RPCCLIENT_ERROR:
         log_warn("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->error);
         send_error(req, 502, 0, "NODE_UNAVAILABLE", r->error);
+        result = "NODE_UNAVAILABLE";
         break;
     case RPCCLIENT_FAULT:
         if (p->action != ACT_LOG)
             log_info("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->fault_string);
         send_fault(req, r->fault_code, r->fault_string);
+        result = fault_name(r->fault_code);
         break;
     case RPCCLIENT_OK:
         if (p->action == ACT_LOG) {
@@ -365,8 +385,11 @@ static void action_done(void *arg, struct rpcclient_result *r)
             break;
         }
         if (p->action == ACT_RESTART) {
-            if (restart_fault(req, p, r->value))
+            int code = restart_fault(req, p, r->value);
+            if (code) {
+                result = code < 0 ? "NODE_UNAVAILABLE" : fault_name(code);
                 break;
+            }
             /* a group's result is the start's statuses */
             send_result(req, p->group ? to_json(r->value->items[1]) : json_true());
         } else {
@@ -375,8 +398,10 @@ static void action_done(void *arg, struct rpcclient_result *r)
         log_info("node '%s': %s '%s': ok", p->node->cfg->name, what, p->ns);
         break;
     }
-    if (p->action != ACT_LOG)
+    if (p->action != ACT_LOG) {
+        store_audit(p->a->store, p->user, what, p->node->cfg->name, p->ns, result);
         node_poll_now(p->node);
+    }
     pending_free(p);
 }
 
@@ -386,6 +411,9 @@ static void action_abort(void *data, struct http_req *req)
     struct pending *p = data;
     log_info("node '%s': %s '%s': the client left, call cancelled", p->node->cfg->name,
              action_names[p->action], p->ns);
+    if (p->action != ACT_LOG)
+        store_audit(p->a->store, p->user, action_names[p->action], p->node->cfg->name, p->ns,
+                    "cancelled");
     rpcclient_cancel(p->node->rc, p->call);
     pending_free(p);
 }
@@ -416,9 +444,10 @@ static void start_call(struct pending *p, const char *method, struct xmlrpc_valu
 }
 
 static struct pending *pending_new(struct api *a, struct http_req *req, struct node *n,
-                                   const char *ns, enum action act)
+                                   const char *ns, enum action act, const char *user)
 {
     struct pending *p = xcalloc(1, sizeof *p);
+    p->user = xstrdup(user);
     p->a = a;
     p->req = req;
     p->node = n;
@@ -428,9 +457,9 @@ static struct pending *pending_new(struct api *a, struct http_req *req, struct n
 }
 
 static void post_action(struct api *a, struct http_req *req, struct node *n, const char *ns,
-                        enum action act)
+                        enum action act, const char *user)
 {
-    struct pending *p = pending_new(a, req, n, ns, act);
+    struct pending *p = pending_new(a, req, n, ns, act, user);
     size_t len = strlen(ns);
     p->group = len > 2 && strcmp(ns + len - 2, ":*") == 0;
     /* the group methods take the group's name; wait, as supervisorctl does */
@@ -477,7 +506,7 @@ static bool query_int(struct http_req *req, const char *key, long long def, long
 #define LOG_TAIL_MAX (1 << 20)
 
 static void get_log(struct api *a, struct http_req *req, struct node *n, const char *ns,
-                    const char *stream)
+                    const char *stream, const char *user)
 {
     long long offset, length;
     if (strcmp(stream, "stdout") != 0 && strcmp(stream, "stderr") != 0) {
@@ -491,7 +520,7 @@ static void get_log(struct api *a, struct http_req *req, struct node *n, const c
                    "offset must be 0..2147483647 and length 0..1048576");
         return;
     }
-    struct pending *p = pending_new(a, req, n, ns, ACT_LOG);
+    struct pending *p = pending_new(a, req, n, ns, ACT_LOG, user);
     struct xmlrpc_value *params = xmlrpc_array();
     xmlrpc_array_push(params, xmlrpc_string(ns));
     xmlrpc_array_push(params, xmlrpc_int(offset));
@@ -530,22 +559,171 @@ static bool host_ok(const char *host)
     return len >= 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == len;
 }
 
-/* No login yet: a request made by a page in a browser (it carries one of
- * these) must not act; curl and scripts send none of them. */
-static bool from_browser(const struct http_req *req)
+/* Login CSRF: a login posted by a page of another site is refused (a
+ * browser sends Origin with a POST; scripts send none). */
+static bool same_origin(const struct http_req *req)
 {
-    static const char *const hdrs[] = {"Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode", "Referer",
-                                       "Cookie"};
-    for (size_t i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++)
-        if (http_req_header(req, hdrs[i]))
-            return true;
-    return false;
+    const char *origin = http_req_header(req, "Origin");
+    const char *host = http_req_header(req, "Host");
+    if (!origin)
+        return true;
+    return host && strncmp(origin, "http://", 7) == 0 && strcmp(origin + 7, host) == 0;
+}
+
+static bool token_eq(const char *a, const char *b)
+{
+    if (!b || strlen(b) != strlen(a))
+        return false;
+    volatile unsigned char diff = 0;
+    for (size_t i = 0; a[i]; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
 }
 
 static void not_allowed(struct http_req *req, const char *allow)
 {
     http_add_header(req, "Allow", allow);
     send_error(req, 405, 0, "METHOD_NOT_ALLOWED", "method not allowed");
+}
+
+static json_t *session_json(const struct session *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "user", jstr(s->user));
+    json_object_set_new(o, "role", json_string(store_role_name(s->role)));
+    json_object_set_new(o, "environments", jstr(s->environments));
+    json_object_set_new(o, "csrf_token", json_string(s->csrf));
+    return o;
+}
+
+static void set_cookie(struct http_req *req, const char *value, bool clear)
+{
+    char *c = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s", SESSION_COOKIE, value,
+                        clear ? "; Max-Age=0" : "");
+    http_add_header(req, "Set-Cookie", c);
+    free(c);
+}
+
+/* POST /api/v1/login {"username", "password"}. The password check costs
+ * one yescrypt hash (~70 ms, on the loop): that also slows guessing. */
+static void post_login(struct api *a, struct http_req *req)
+{
+    if (!same_origin(req)) {
+        send_error(req, 403, 0, "FORBIDDEN", "a login from another site's page");
+        return;
+    }
+    size_t len;
+    const char *body = http_req_body(req, &len);
+    json_t *j = json_loadb(body, len, 0, NULL);
+    const char *user = json_string_value(json_object_get(j, "username"));
+    const char *pass = json_string_value(json_object_get(j, "password"));
+    bool printable = user && user[0];
+    for (const char *c = user; printable && *c; c++)
+        printable = (unsigned char)*c >= 0x20 && *c != 0x7f; /* it goes to the log */
+    if (!printable || !pass) {
+        json_decref(j);
+        send_error(req, 400, 2, "INCORRECT_PARAMETERS",
+                   "expected a JSON object with \"username\" (printable) and \"password\"");
+        return;
+    }
+    enum store_role role;
+    char *envs = NULL;
+    if (!store_user_check(a->store, user, pass, &role, &envs)) {
+        store_audit(a->store, user, "login", NULL, NULL, "failed");
+        log_warn("login failed for user '%s'", user);
+        json_decref(j);
+        send_error(req, 401, 0, "UNAUTHORIZED", "bad username or password");
+        return;
+    }
+    struct session *s = session_new(&a->sessions, user, role, envs, loop_clock_ms());
+    free(envs);
+    store_audit(a->store, user, "login", NULL, NULL, "ok");
+    log_info("user '%s' logged in (%s)", user, store_role_name(role));
+    json_decref(j);
+    set_cookie(req, s->id, false);
+    send_result(req, session_json(s));
+}
+
+static void get_audit(struct api *a, struct http_req *req)
+{
+    long long limit;
+    if (!query_int(req, "limit", 100, 1, 10000, &limit)) {
+        send_error(req, 400, 2, "INCORRECT_PARAMETERS", "limit must be 1..10000");
+        return;
+    }
+    json_t *rows =
+        store_audit_list(a->store, http_req_query(req, "user"), http_req_query(req, "action"),
+                         http_req_query(req, "node"), (long)limit);
+    if (!rows) {
+        send_error(req, 500, 30, "FAILED", "cannot read the activity log");
+        return;
+    }
+    send_result(req, rows);
+}
+
+static void forbidden(struct api *a, struct http_req *req, const struct session *s,
+                      const char *what, const char *node, const char *ns, const char *why)
+{
+    store_audit(a->store, s->user, what, node, ns, "refused");
+    log_warn("user '%s' (%s): %s '%s' on node '%s' refused: %s", s->user, store_role_name(s->role),
+             what, ns, node, why);
+    send_error(req, 403, 0, "FORBIDDEN", why);
+}
+
+/* /api/v1/nodes/<node>/processes/<ns>/<action>
+ * /api/v1/nodes/<node>/processes/<ns>/log/<stdout|stderr>
+ * Returns false if path is none of them. */
+static bool node_route(struct api *a, struct http_req *req, struct session *s, bool get, bool post)
+{
+    static const char prefix[] = "/api/v1/nodes/";
+    const char *path = http_req_path(req);
+    if (strncmp(path, prefix, sizeof prefix - 1) != 0)
+        return false;
+    const char *name = path + sizeof prefix - 1;
+    size_t nlen = strcspn(name, "/");
+    const char *rest = name + nlen;
+    if (!nlen || strncmp(rest, "/processes/", 11) != 0)
+        return false;
+    const char *ns0 = rest + 11;
+    size_t nslen = strcspn(ns0, "/");
+    const char *tail = ns0 + nslen; /* "/start", "/log/stdout" */
+    int which = -1;
+    for (int i = 0; i < 3; i++)
+        if (*tail && strcmp(tail + 1, action_names[i]) == 0)
+            which = i;
+    bool log = strncmp(tail, "/log/", 5) == 0 && !strchr(tail + 5, '/');
+    if (!nslen || (which < 0 && !log))
+        return false;
+    if (which >= 0 && !post) {
+        not_allowed(req, "POST");
+        return true;
+    }
+    if (log && !get) {
+        not_allowed(req, "GET, HEAD");
+        return true;
+    }
+    struct node *n = find_node(a, name, nlen);
+    if (!n) {
+        send_error(req, 404, 0, "NOT_FOUND", "no such node");
+        return true;
+    }
+    for (size_t i = 0; i < nslen; i++)
+        if ((unsigned char)ns0[i] < 0x20 || ns0[i] == 0x7f) { /* %0a: it goes to the log */
+            send_error(req, 404, 0, "NOT_FOUND", "no such route");
+            return true;
+        }
+    char *ns = xstrndup(ns0, nslen);
+    const char *what = log ? "log" : action_names[which];
+    if (!session_allows(s, n->cfg->environment))
+        forbidden(a, req, s, what, n->cfg->name, ns, "the node's environment is not yours");
+    else if (!log && s->role < ROLE_OPERATOR)
+        forbidden(a, req, s, what, n->cfg->name, ns, "a viewer cannot act");
+    else if (log)
+        get_log(a, req, n, ns, tail + 5, s->user);
+    else
+        post_action(a, req, n, ns, (enum action)which, s->user);
+    free(ns);
+    return true;
 }
 
 void api_handle(void *arg, struct http_req *req)
@@ -560,76 +738,77 @@ void api_handle(void *arg, struct http_req *req)
         send_error(req, 403, 0, "FORBIDDEN", "the Host header is not a loopback name");
         return;
     }
+    if (strcmp(path, "/api/v1/login") == 0) {
+        if (post)
+            post_login(a, req);
+        else
+            not_allowed(req, "POST");
+        return;
+    }
+    struct session *s = session_find(&a->sessions, http_req_header(req, "Cookie"), loop_clock_ms());
+    if (!s) {
+        send_error(req, 401, 0, "UNAUTHORIZED", "log in first (POST /api/v1/login)");
+        return;
+    }
+    /* every state-changing request echoes the session's token */
+    if (!get && !token_eq(s->csrf, http_req_header(req, "X-CSRF-Token"))) {
+        send_error(req, 403, 0, "FORBIDDEN", "missing or wrong X-CSRF-Token");
+        return;
+    }
+    if (strcmp(path, "/api/v1/logout") == 0) {
+        if (!post) {
+            not_allowed(req, "POST");
+            return;
+        }
+        store_audit(a->store, s->user, "logout", NULL, NULL, "ok");
+        session_end(&a->sessions, s);
+        set_cookie(req, "", true);
+        send_result(req, json_true());
+        return;
+    }
+    if (strcmp(path, "/api/v1/session") == 0) {
+        if (get)
+            send_result(req, session_json(s));
+        else
+            not_allowed(req, "GET, HEAD");
+        return;
+    }
+    if (strcmp(path, "/api/v1/audit") == 0) {
+        if (!get)
+            not_allowed(req, "GET, HEAD");
+        else if (s->role != ROLE_ADMIN)
+            send_error(req, 403, 0, "FORBIDDEN", "the activity log is for admins");
+        else
+            get_audit(a, req);
+        return;
+    }
     if (strcmp(path, "/api/v1/nodes") == 0) {
         if (get)
-            get_nodes(a, req);
+            get_nodes(a, req, s);
         else
             not_allowed(req, "GET, HEAD");
         return;
     }
     if (strcmp(path, "/api/v1/processes") == 0) {
         if (get)
-            get_processes(a, req);
+            get_processes(a, req, s);
         else
             not_allowed(req, "GET, HEAD");
         return;
     }
-    /* /api/v1/nodes/<node>/processes/<ns>/<action>
-     * /api/v1/nodes/<node>/processes/<ns>/log/<stdout|stderr> */
-    static const char prefix[] = "/api/v1/nodes/";
-    if (strncmp(path, prefix, sizeof prefix - 1) == 0) {
-        const char *name = path + sizeof prefix - 1;
-        size_t nlen = strcspn(name, "/");
-        const char *rest = name + nlen;
-        if (nlen && strncmp(rest, "/processes/", 11) == 0) {
-            const char *ns0 = rest + 11;
-            size_t nslen = strcspn(ns0, "/");
-            const char *tail = ns0 + nslen; /* "/start", "/log/stdout" */
-            int which = -1;
-            for (int i = 0; i < 3; i++)
-                if (*tail && strcmp(tail + 1, action_names[i]) == 0)
-                    which = i;
-            bool log = strncmp(tail, "/log/", 5) == 0 && !strchr(tail + 5, '/');
-            if (nslen && (which >= 0 || log)) {
-                if (which >= 0 && !post) {
-                    not_allowed(req, "POST");
-                    return;
-                }
-                if (log && !get) {
-                    not_allowed(req, "GET, HEAD");
-                    return;
-                }
-                if (which >= 0 && from_browser(req)) {
-                    send_error(req, 403, 0, "FORBIDDEN",
-                               "actions from a browser page are refused until the console "
-                               "has a login");
-                    return;
-                }
-                struct node *n = find_node(a, name, nlen);
-                if (!n) {
-                    send_error(req, 404, 0, "NOT_FOUND", "no such node");
-                    return;
-                }
-                char *ns = xstrndup(ns0, nslen);
-                if (log)
-                    get_log(a, req, n, ns, tail + 5);
-                else
-                    post_action(a, req, n, ns, (enum action)which);
-                free(ns);
-                return;
-            }
-        }
-    }
-    send_error(req, 404, 0, "NOT_FOUND", "no such route");
+    if (!node_route(a, req, s, get, post))
+        send_error(req, 404, 0, "NOT_FOUND", "no such route");
 }
 
 /* ---- lifecycle ---- */
 
-struct api *api_new(struct node *nodes, size_t n)
+struct api *api_new(struct node *nodes, size_t n, struct store *store)
 {
     struct api *a = xcalloc(1, sizeof *a);
     a->nodes = nodes;
     a->n = n;
+    a->store = store;
+    sessions_init(&a->sessions);
     return a;
 }
 
@@ -642,5 +821,6 @@ void api_free(struct api *a)
         rpcclient_cancel(p->node->rc, p->call);
         pending_free(p);
     }
+    sessions_release(&a->sessions);
     free(a);
 }

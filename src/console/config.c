@@ -25,6 +25,7 @@ static void init(struct config *c)
     c->timeout_ms = 10000;
     c->action_timeout_ms = 60000;
     c->retry_max_ms = 30000;
+    c->database = xstrdup("console.db");
 }
 
 static void node_release(struct config_node *n)
@@ -46,6 +47,7 @@ void config_release(struct config *c)
         node_release(&c->nodes[i]);
     free(c->nodes);
     free(c->listen_host);
+    free(c->database);
     memset(c, 0, sizeof *c);
 }
 
@@ -225,7 +227,13 @@ static int read_console(struct config *c, const struct ini_section *s, struct er
             r = seconds(en, 100, 3600000, &c->action_timeout_ms, e);
         else if (strcmp(en->key, "retry_max") == 0)
             r = seconds(en, 100, 86400000, &c->retry_max_ms, e);
-        else
+        else if (strcmp(en->key, "database") == 0) {
+            r = en->value[0] ? 0 : bad(e, en->file, en->line, "database: a path is required");
+            if (r == 0) {
+                free(c->database);
+                c->database = xstrdup(en->value);
+            }
+        } else
             r = bad(e, en->file, en->line, "unknown key '%s' in [%s]", en->key, s->name);
         if (r < 0)
             return -1;
@@ -313,6 +321,10 @@ int config_load(struct config *c, const char *path, struct err *e)
     struct ini ini;
     ini_init(&ini);
     init(c);
+    const char *slash = strrchr(path, '/');
+    free(c->database);
+    c->database =
+        slash ? xasprintf("%.*s/console.db", (int)(slash - path), path) : xstrdup("console.db");
     return finish(c, &ini, ini_read_file(&ini, path, e), path, e);
 }
 

@@ -1,8 +1,8 @@
 /* config: the console's INI file (Supervisor's style, read by ini.c) turned
  * into a typed struct config, every value checked, every error with its
  * file and line. Sections:
- *   [console]   listen = host:port (loopback only for now), poll_interval,
- *               timeout, action_timeout, retry_max (seconds)
+ *   [console]   listen = host:port (loopback only for now), database (path),
+ *               poll_interval, timeout, action_timeout, retry_max (seconds)
  *   [node:NAME] url = http://host:port | unix:///path, username, password,
  *               environment
  * The config is a value: nothing else is read from the file later. */
@@ -30,6 +30,7 @@ struct config {
     long timeout_ms;           /* cap of one poll call; default 10 s */
     long action_timeout_ms;    /* cap of start/stop/restart; default 60 s */
     long retry_max_ms;         /* longest wait before retrying an offline node; 30 s */
+    char *database;            /* owned: SQLite file; default console.db beside the config */
     struct config_node *nodes; /* owned array, in file order */
     size_t nnodes;
 };

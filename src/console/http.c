@@ -43,6 +43,7 @@ struct http_req {
     struct http *h;
     struct MHD_Connection *conn; /* MHD's */
     char *method, *path;         /* owned */
+    struct buf body;             /* up to HTTP_MAX_BODY */
     size_t received;
     struct header *hdrs; /* owned */
     size_t nhdrs, caphdrs;
@@ -191,6 +192,7 @@ static struct http_req *req_new(struct http *h, struct MHD_Connection *conn, con
     r->method = xstrdup(method);
     r->path = xstrdup(url);
     r->watch_fd = -1;
+    buf_init(&r->body);
     r->next = h->reqs;
     if (h->reqs)
         h->reqs->prev = r;
@@ -211,6 +213,7 @@ static void req_free(struct http_req *r)
     if (r->resp)
         MHD_destroy_response(r->resp);
     headers_free(r);
+    buf_release(&r->body);
     free(r->method);
     free(r->path);
     free(r);
@@ -230,7 +233,6 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
-    (void)upload_data;
     struct http *h = cls;
     struct http_req *r = *con_cls;
     if (!r) {
@@ -238,10 +240,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (*upload_data_size) {
-        /* no route reads a body yet: count it, keep nothing */
         r->received += *upload_data_size;
         if (r->received > HTTP_MAX_BODY)
-            r->too_big = true;
+            r->too_big = true; /* read on, keep nothing: answered with 413 */
+        else
+            buf_append(&r->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -316,6 +319,12 @@ const char *http_req_query(const struct http_req *r, const char *key)
 const char *http_req_header(const struct http_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_body(const struct http_req *r, size_t *len)
+{
+    *len = r->body.len;
+    return r->body.data;
 }
 
 void http_req_set_data(struct http_req *r, void *data, http_abort_cb on_abort)

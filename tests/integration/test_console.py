@@ -1,10 +1,11 @@
-"""supervisor-console (doc/console.md) against three real nodes on loopback:
+"""supervisor-console (doc/console.md) against real nodes on loopback:
 two of our supervisord (one on a unix socket, one on 127.0.0.1 TCP with
 Basic auth) and one Python supervisord (unix socket). The overview lists
 every process of every node; actions reach the right node; a node killed
 mid-test shows offline within the timeout while the others are still
 served, and comes back by itself once restarted; a hung node (SIGSTOP)
-times out without stalling the API. Credentials never show."""
+times out without stalling the API. Users, roles, environments, CSRF and
+the activity log through the API. Credentials never show."""
 
 import http.client
 import json
@@ -69,6 +70,37 @@ class Console:
         self.err = self.dir / "console.stderr"
         self.proc = None
         self.port = None
+        self.cookie = None
+        self.csrf = None
+
+    def set_user(self, name, role, password, envs=None):
+        argv = [str(CONSOLE), "-c", str(self.conf), "--set-user", name, "--role", role]
+        if envs is not None:
+            argv += ["--environments", envs]
+        r = subprocess.run(argv, input=password + "\n", stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        check_no_sanitizer(r.stderr, "console --set-user")
+
+    def login(self, user, password):
+        """Log in: keep the session cookie and CSRF token. Returns (status, body)."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        c.request("POST", "/api/v1/login",
+                  body=json.dumps({"username": user, "password": password}),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        body = json.loads(r.read())
+        c.close()
+        if r.status == 200:
+            cookie = r.getheader("Set-Cookie")
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, cookie
+            self.cookie = cookie.split(";")[0]
+            self.csrf = body["result"]["csrf_token"]
+        return r.status, body
+
+    def admin_password(self):
+        m = re.search(r"created user 'admin' with password '(\S+)'", self.log())
+        return m.group(1)
 
     def start(self, text):
         if not os.access(CONSOLE, os.X_OK):
@@ -89,9 +121,15 @@ class Console:
     def log(self):
         return self.err.read_text(errors="replace") if self.err.exists() else ""
 
-    def request(self, method, path, headers=None):
+    def request(self, method, path, headers=None, csrf=True):
+        h = {}
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if self.csrf and csrf and method == "POST":
+            h["X-CSRF-Token"] = self.csrf
+        h.update(headers or {})
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        c.request(method, path, body=b"" if method == "POST" else None, headers=headers or {})
+        c.request(method, path, body=b"" if method == "POST" else None, headers=h)
         r = c.getresponse()
         data = r.read()
         c.close()
@@ -104,8 +142,8 @@ class Console:
         assert st == 200, body
         return body["result"]
 
-    def post(self, path, headers=None):
-        return self.request("POST", path, headers)
+    def post(self, path, headers=None, csrf=True):
+        return self.request("POST", path, headers, csrf)
 
     def nodes(self):
         return {n["name"]: n for n in self.get("/api/v1/nodes")}
@@ -164,6 +202,9 @@ def test_console_three_nodes(c_daemons, console):
                 "password": SECRET, "environment": "staging"}),
         ("py", {"url": "unix://%s/s.sock" % py.dir, "environment": "prod"}),
     ]))
+    # the first start made an admin with a random password, shown once
+    assert console.request("GET", "/api/v1/nodes")[0] == 401
+    assert console.login("admin", console.admin_password())[0] == 200
 
     # the overview: every process of every node, all RUNNING
     expect = {("c1", "app_0"), ("c1", "app_1"), ("c2", "web"), ("py", "worker"), ("py", "cron")}
@@ -241,9 +282,9 @@ def test_console_three_nodes(c_daemons, console):
     assert console.post("/api/v1/nodes/zz/processes/web/stop")[0] == 404
     assert console.request("GET", "/api/v1/nodes/c2/processes/web/stop")[0] == 405
     assert console.request("GET", "/api/v1/nope")[0] == 404
-    st, body = console.post("/api/v1/nodes/c2/processes/web/stop",
-                            headers={"Origin": "http://evil.example"})
-    assert st == 403 and c2.running()
+    assert console.request("GET", "/api/v1/nodes/c1/processes/a%0Ab/log/stdout")[0] == 404
+    st, body = console.post("/api/v1/nodes/c2/processes/web/stop", csrf=False)
+    assert st == 403 and "CSRF" in body["error"]["message"] and c2.running()
     assert console.request("GET", "/api/v1/nodes", {"Host": "evil.example"})[0] == 403
 
     # kill c2 by PID: offline within its timeout, the others still served
@@ -286,8 +327,9 @@ def test_console_three_nodes(c_daemons, console):
         # a client leaving while its action waits cancels the call (a start
         # of a running process: harmless when the node reads it later)
         raw = socket.create_connection(("127.0.0.1", console.port), timeout=10)
-        raw.sendall(b"POST /api/v1/nodes/py/processes/worker/start HTTP/1.1\r\n"
-                    b"Host: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+        raw.sendall(("POST /api/v1/nodes/py/processes/worker/start HTTP/1.1\r\n"
+                     "Host: 127.0.0.1\r\nCookie: %s\r\nX-CSRF-Token: %s\r\n"
+                     "Content-Length: 0\r\n\r\n" % (console.cookie, console.csrf)).encode())
         console.nodes()  # a round trip after it: the console has read the POST
         raw.close()
         wait_for(lambda: "start 'worker': the client left, call cancelled" in console.log(), 10,
@@ -332,3 +374,80 @@ def test_console_check_config(tmp_path):
     for text, msg in cases:
         rc, err = check(text)
         assert rc == 2 and msg in err and SECRET not in err, (text, err)
+
+
+def test_console_roles(c_daemons, console, tmp_path):
+    node = c_daemons("n")
+    node.start(node_conf(UNIX, program("svc")))
+    wait_for(lambda: (node.dir / "s.sock").exists(), 20, "node socket")
+    text = console_conf([
+        ("prod1", {"url": "unix://%s/s.sock" % node.dir, "environment": "prod"}),
+        ("stage1", {"url": "unix://%s/none.sock" % tmp_path, "environment": "staging"}),
+    ])
+    console.conf.write_text(text)
+    users = {"root": ("admin", None), "vera": ("viewer", None), "olga": ("operator", None),
+             "otto": ("operator", "staging")}
+    for name, (role, envs) in users.items():
+        console.set_user(name, role, "pw-" + name + "-" + SECRET, envs)
+    console.start(text)
+    assert "created user 'admin'" not in console.log()  # users exist: none made
+    wait_for(lambda: console.login("vera", "pw-vera-" + SECRET)[0] == 200 and
+             console.get("/api/v1/processes?node=prod1"), 20, "prod1 polled")
+
+    def login(name):
+        st, body = console.login(name, "pw-%s-%s" % (name, SECRET))
+        assert st == 200 and body["result"]["role"] == users[name][0], body
+
+    # a viewer reads everything (logs too) but cannot act: refused and logged
+    login("vera")
+    assert [p["name"] for p in console.get("/api/v1/processes?node=prod1")] == ["svc"]
+    assert "data" in console.get("/api/v1/nodes/prod1/processes/svc/log/stdout")
+    st, body = console.post("/api/v1/nodes/prod1/processes/svc/stop")
+    assert st == 403 and body["error"]["name"] == "FORBIDDEN"
+    assert console.request("GET", "/api/v1/audit")[0] == 403
+    assert console.get("/api/v1/session")["user"] == "vera"
+
+    # an operator limited to staging sees and acts on staging only
+    login("otto")
+    assert [n["name"] for n in console.get("/api/v1/nodes")] == ["stage1"]
+    assert console.get("/api/v1/processes?node=prod1") == []
+    assert console.post("/api/v1/nodes/prod1/processes/svc/stop")[0] == 403
+    assert console.request("GET", "/api/v1/nodes/prod1/processes/svc/log/stdout")[0] == 403
+
+    # an operator acts; without the CSRF token nothing happens
+    login("olga")
+    assert console.post("/api/v1/nodes/prod1/processes/svc/stop", csrf=False)[0] == 403
+    assert console.post("/api/v1/nodes/prod1/processes/svc/stop") == (200, {"result": True})
+    assert console.post("/api/v1/nodes/prod1/processes/svc/start") == (200, {"result": True})
+    # a session ends at logout
+    assert console.post("/api/v1/logout") == (200, {"result": True})
+    assert console.request("GET", "/api/v1/nodes")[0] == 401
+
+    # bad logins, and a login posted by another site's page
+    assert console.login("olga", "wrong")[0] == 401
+    assert console.login("nobody", "wrong")[0] == 401
+    c = http.client.HTTPConnection("127.0.0.1", console.port, timeout=60)
+    c.request("POST", "/api/v1/login", body=json.dumps({"username": "olga", "password": "x"}),
+              headers={"Origin": "http://evil.example"})
+    assert c.getresponse().status == 403
+    c.close()
+
+    # the admin reads the activity log: every action and login
+    login("root")
+    rows = console.get("/api/v1/audit")
+    got = [(r["user"], r["action"], r["node"], r["process"], r["result"]) for r in rows]
+    for want in [("vera", "stop", "prod1", "svc", "refused"),
+                 ("otto", "stop", "prod1", "svc", "refused"),
+                 ("otto", "log", "prod1", "svc", "refused"),
+                 ("olga", "stop", "prod1", "svc", "ok"),
+                 ("olga", "start", "prod1", "svc", "ok"),
+                 ("olga", "logout", None, None, "ok"),
+                 ("olga", "login", None, None, "failed"),
+                 ("nobody", "login", None, None, "failed"),
+                 ("root", "login", None, None, "ok")]:
+        assert want in got, (want, got)
+    assert got.index(("olga", "start", "prod1", "svc", "ok")) < \
+        got.index(("olga", "stop", "prod1", "svc", "ok"))  # newest first
+    only = console.get("/api/v1/audit?user=olga&action=stop")
+    assert [(r["user"], r["action"]) for r in only] == [("olga", "stop")]
+    assert os.stat(console.dir / "console.db").st_mode & 0o077 == 0

@@ -1,0 +1,251 @@
+/* store: SQLite behind small verbs. It owns the connection and the SQL;
+ * what a role may do is api.c's business. */
+#include "store.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+struct store {
+    sqlite3 *db; /* owned */
+    char *dummy; /* owned: a hash checked for unknown users */
+};
+
+static const char *const role_names[] = {"viewer", "operator", "admin"};
+
+const char *store_role_name(enum store_role r)
+{
+    return (unsigned)r < 3 ? role_names[r] : "?";
+}
+
+int store_role_parse(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, role_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS users("
+    " name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK(role IN ('viewer','operator','admin')),"
+    " environments TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS audit("
+    " id INTEGER PRIMARY KEY, time REAL NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,"
+    " node TEXT, process TEXT, result TEXT NOT NULL);";
+
+/* A yescrypt hash of password; NULL on failure. Caller frees. */
+static char *hash(const char *password)
+{
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt))
+        return NULL;
+    struct crypt_data *cd = xcalloc(1, sizeof *cd);
+    const char *h = crypt_r(password, salt, cd);
+    char *out = h && h[0] == '$' ? xstrdup(h) : NULL;
+    explicit_bzero(cd, sizeof *cd);
+    free(cd);
+    return out;
+}
+
+static bool verify(const char *password, const char *stored)
+{
+    struct crypt_data *cd = xcalloc(1, sizeof *cd);
+    const char *h = crypt_r(password, stored, cd);
+    bool ok = false;
+    if (h && h[0] == '$' && strlen(h) == strlen(stored)) {
+        volatile unsigned char diff = 0;
+        for (size_t i = 0; h[i]; i++)
+            diff |= (unsigned char)(h[i] ^ stored[i]);
+        ok = diff == 0;
+    }
+    explicit_bzero(cd, sizeof *cd);
+    free(cd);
+    return ok;
+}
+
+struct store *store_open(const char *path, struct err *e)
+{
+    /* create it 0600 ourselves: it holds password hashes */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err_set(e, ERR_SYSTEM, "cannot open database '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    close(fd);
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, ERR_SYSTEM, "cannot open database '%s': %s", path,
+                msg  ? msg
+                : db ? sqlite3_errmsg(db)
+                     : "out of memory");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        return NULL;
+    }
+    struct store *s = xcalloc(1, sizeof *s);
+    s->db = db;
+    s->dummy = hash("not a password of anyone");
+    if (!s->dummy) {
+        store_close(s);
+        err_set(e, ERR_SYSTEM, "cannot hash passwords: libcrypt has no yescrypt");
+        return NULL;
+    }
+    return s;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s->dummy);
+    free(s);
+}
+
+static sqlite3_stmt *prepare(struct store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("database: %s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    return st;
+}
+
+int store_user_count(struct store *s)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT count(*) FROM users");
+    int n = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+int store_user_set(struct store *s, const char *name, const char *password, enum store_role role,
+                   const char *environments, struct err *e)
+{
+    char *h = hash(password);
+    if (!h)
+        return err_set(e, ERR_SYSTEM, "cannot hash the password");
+    sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO users(name, hash, role, environments) "
+                                  "VALUES(?, ?, ?, ?)");
+    int r = -1;
+    if (st) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, h, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, store_role_name(role), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, environments ? environments : "", -1, SQLITE_TRANSIENT);
+        r = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    if (r < 0)
+        err_set(e, ERR_SYSTEM, "cannot store user '%s': %s", name, sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    free(h);
+    return r;
+}
+
+bool store_user_check(struct store *s, const char *name, const char *password,
+                      enum store_role *role, char **environments)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT hash, role, environments FROM users WHERE name = ?");
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    const char *stored = found ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    bool ok = verify(password, stored ? stored : s->dummy) && stored;
+    if (ok) {
+        int r = store_role_parse((const char *)sqlite3_column_text(st, 1));
+        const char *envs = (const char *)sqlite3_column_text(st, 2);
+        ok = r >= 0;
+        *role = (enum store_role)(r < 0 ? 0 : r);
+        *environments = ok ? xstrdup(envs ? envs : "") : NULL;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+void store_audit(struct store *s, const char *user, const char *action, const char *node,
+                 const char *process, const char *result)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sqlite3_stmt *st = prepare(s, "INSERT INTO audit(time, user, action, node, process, result) "
+                                  "VALUES(?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return;
+    sqlite3_bind_double(st, 1, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_TRANSIENT);
+    if (node)
+        sqlite3_bind_text(st, 4, node, -1, SQLITE_TRANSIENT);
+    if (process)
+        sqlite3_bind_text(st, 5, process, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, result, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        log_error("database: cannot log the activity: %s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+}
+
+static json_t *column(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    if (!t)
+        return json_null();
+    json_t *j = json_string((const char *)t); /* NULL if not UTF-8 (a %xx path) */
+    return j ? j : json_string("\xef\xbf\xbd");
+}
+
+json_t *store_audit_list(struct store *s, const char *user, const char *action, const char *node,
+                         long limit)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT id, time, user, action, node, process, result FROM audit"
+                                  " WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR action = ?2)"
+                                  " AND (?3 IS NULL OR node = ?3) ORDER BY id DESC LIMIT ?4");
+    if (!st)
+        return NULL;
+    if (user)
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
+    if (action)
+        sqlite3_bind_text(st, 2, action, -1, SQLITE_TRANSIENT);
+    if (node)
+        sqlite3_bind_text(st, 3, node, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, limit);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+        json_object_set_new(o, "time", json_real(sqlite3_column_double(st, 1)));
+        json_object_set_new(o, "user", column(st, 2));
+        json_object_set_new(o, "action", column(st, 3));
+        json_object_set_new(o, "node", column(st, 4));
+        json_object_set_new(o, "process", column(st, 5));
+        json_object_set_new(o, "result", column(st, 6));
+        json_array_append_new(arr, o);
+    }
+    if (rc != SQLITE_DONE) {
+        log_error("database: %s", sqlite3_errmsg(s->db));
+        json_decref(arr);
+        arr = NULL;
+    }
+    sqlite3_finalize(st);
+    return arr;
+}
