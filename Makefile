@@ -124,12 +124,19 @@ $(O)/fuzz/fuzz_ctl_%: tests/fuzz/fuzz_ctl_%.c $(filter-out src/supervisorctl/mai
 	    -Isrc/common -Isrc/supervisord $(CTL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) \
 	    -o $@ $^ $(LDLIBS_D) $(LDLIBS_CTL)
 
-# supervisor-console: its own objects plus the common library (doc/console.md).
+# supervisor-console: its own objects (libconsole.a, shared with its unit
+# tests) plus the common library (doc/console.md).
 CONS_PKGS  := libmicrohttpd expat jansson libcurl sqlite3 libcrypt
-CONS_OBJ   := $(call obj,$(wildcard src/console/*.c))
+CONS_OBJ   := $(call obj,$(filter-out src/console/main.c,$(wildcard src/console/*.c)))
 $(O)/obj/src/console/%.o: ALL_CFLAGS += -Isrc/console
-$(O)/supervisor-console: $(CONS_OBJ) $(O)/libcommon.a
+$(O)/libconsole.a: $(CONS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(O)/supervisor-console: $(call obj,src/console/main.c) $(O)/libconsole.a $(O)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CONS_PKGS))
+$(O)/tests/test_console_%: $(O)/obj/tests/unit/test_console_%.o $(O)/libconsole.a $(O)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CONS_PKGS)) -lcmocka
 
 $(O)/helpers/%: $(O)/obj/tests/helpers/%.o
 	@mkdir -p $(dir $@)

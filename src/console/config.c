@@ -101,8 +101,8 @@ static int port_of(const char *s, int lo, int *out)
 }
 
 /* listen = [host:]port, host a numeric address ([::1] for IPv6) or
- * localhost. Loopback only: the console has no login yet, and whoever
- * reaches it can start and stop every process of every node. */
+ * localhost. Loopback only: the console speaks plain HTTP, and passwords
+ * and session cookies must not cross a network in clear. */
 static int parse_listen(struct config *c, const struct ini_entry *en, struct err *e)
 {
     const char *v = en->value;
@@ -130,7 +130,7 @@ static int parse_listen(struct config *c, const struct ini_entry *en, struct err
     }
     if (!loopback(host)) {
         int r = bad(e, en->file, en->line,
-                    "listen: '%s' is not a loopback address (the console has no login yet: "
+                    "listen: '%s' is not a loopback address (the console has no TLS yet: "
                     "listen on 127.0.0.1 or ::1)",
                     host);
         free(host);
