@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import drv_ctl  # noqa: E402
+import drv_dashboard  # noqa: E402
 import drv_logcap  # noqa: E402
 import drv_process  # noqa: E402
 import drv_resources  # noqa: E402
@@ -28,12 +29,12 @@ from lib import PY_SUPERVISORCTL, PY_SUPERVISORD, REPO, Daemon, Results, Skipped
 FULL = dict(ns=[1, 100, 1000], sessions=3, idle_windows=6, idle_secs=5.0, wrk_secs=3.0,
             wrk_max_secs=60.0, wrk_reps=3, respawn_reps=10, ctl_runs=20, ctl_budget=10.0,
             ctl_min_runs=3, cross_ctl=True,
-            stopstart_reps=2,
+            stopstart_reps=2, dash_reps=10, dash_rounds=3,
             logcap_bytes=256 << 20, logcap_reps=2)
 QUICK = dict(ns=[1, 100, 1000], sessions=1, idle_windows=3, idle_secs=1.0, wrk_secs=1.0,
              wrk_max_secs=6.0, wrk_reps=2, respawn_reps=3, ctl_runs=5, ctl_budget=2.0,
              ctl_min_runs=2, cross_ctl=False,
-             stopstart_reps=1,
+             stopstart_reps=1, dash_reps=3, dash_rounds=1,
              logcap_bytes=32 << 20, logcap_reps=1)
 
 
@@ -136,6 +137,15 @@ class Run:
                     self.add(base + "_cpu_us_per_req", n, impl,
                              [r["cpu_us_per_req"] for r in runs], "us", "lower")
                 self.measure("wrk %s, %d connection(s)" % (method, conns), d, rpc)
+
+        if impl == "ours" and n in (1, 1000):
+            def dashboard():
+                self.add("dashboard_connect_ms", n, impl, drv_dashboard.connect(d, p["dash_reps"]),
+                         "ms", "lower")
+                per_event, per_round = drv_dashboard.stats(d, p["dash_rounds"])
+                self.add("dashboard_stats_event_ms", n, impl, per_event, "ms", "lower")
+                self.add("dashboard_stats_round_ms", n, impl, per_round, "ms", "lower")
+            self.measure("dashboard feed", d, dashboard)
 
         rss, pss = drv_resources.memory(d)
         self.add("rss_after_rpc_kib", n, impl, rss, "KiB", "lower")
