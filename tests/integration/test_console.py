@@ -451,3 +451,32 @@ def test_console_roles(c_daemons, console, tmp_path):
     only = console.get("/api/v1/audit?user=olga&action=stop")
     assert [(r["user"], r["action"]) for r in only] == [("olga", "stop")]
     assert os.stat(console.dir / "console.db").st_mode & 0o077 == 0
+
+
+def ctx_switches(pid):
+    with open("/proc/%d/status" % pid) as f:
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    return int(fields["voluntary_ctxt_switches"]) + int(fields["nonvoluntary_ctxt_switches"])
+
+
+def test_console_idle(c_daemons, console):
+    """Between two polls, with no client, the console sleeps: no timer but
+    the poll's, no wake-up."""
+    node = c_daemons("n")
+    node.start(node_conf(UNIX, program("svc")))
+    wait_for(lambda: (node.dir / "s.sock").exists(), 20, "node socket")
+    console.start(console_conf([("n", {"url": "unix://%s/s.sock" % node.dir})],
+                               poll_interval="60"))
+    assert console.login("admin", console.admin_password())[0] == 200
+    wait_for(lambda: console.nodes()["n"]["online"], 20, "node online")
+    assert console.get("/api/v1/processes")[0]["statename"] == "RUNNING"
+
+    def settled():  # the last client's close is handled after its answer
+        n = ctx_switches(console.proc.pid)
+        time.sleep(0.2)
+        return ctx_switches(console.proc.pid) == n
+    wait_for(settled, 10, "console settled")
+    before = ctx_switches(console.proc.pid)
+    time.sleep(1.5)  # an idle window, not a wait
+    after = ctx_switches(console.proc.pid)
+    assert after == before, "console woke up %d times while idle" % (after - before)
