@@ -184,6 +184,10 @@ def env(c_daemons):
     rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
     wait_for(lambda: rpc.supervisor.getProcessInfo("sleepy")["statename"] == "RUNNING", 15,
              "sleepy RUNNING")
+    # RUNNING comes at once (startsecs=0), before the exec: wait for the
+    # sleeper itself, so its memory is its own when the tests read it
+    out = d.dir / "sleepy.out"
+    wait_for(lambda: out.exists() and " up\n" in out.read_text(), 15, "sleepy's first line")
     return d, port, rpc
 
 
