@@ -99,6 +99,10 @@ def test_metrics_format_and_values(c_daemons):
              "quick EXITED")
     wait_for(lambda: rpc.supervisor.getProcessInfo("sleepy")["statename"] == "RUNNING", 10,
              "sleepy RUNNING")
+    # RUNNING comes at once (startsecs=0), before the exec: wait for the
+    # sleeper to say it is up, so its memory is settled when compared
+    wait_for(lambda: " up\n" in rpc.supervisor.readProcessStdoutLog("sleepy", 0, 0), 10,
+             "sleepy's first line")
     status, headers, text = get(d, "/metrics")
     assert status == 200
     assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
