@@ -89,6 +89,19 @@ def pid_alive(pid):
     return st is not None and st[1] not in ("Z", "X")
 
 
+def catches(pid, sig):
+    """Whether pid has a handler for sig (SigCgt of /proc/PID/status): a
+    program that handles SIGTERM is only ready for it once this is true."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (int(sig) - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
 def all_procs():
     out = []
     for name in os.listdir("/proc"):

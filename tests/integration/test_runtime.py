@@ -6,7 +6,7 @@ second)."""
 import signal
 import time
 
-from conftest import SUPERVISORD_SECTION, pid_alive, wait_for
+from conftest import SUPERVISORD_SECTION, catches, pid_alive, wait_for
 
 CONF = SUPERVISORD_SECTION + """
 [program:a]
@@ -21,6 +21,7 @@ def test_sighup_with_broken_config(daemon):
     ours checks the file first and keeps running (doc/compat.md)."""
     d = daemon.start(CONF)
     kid = d.spawned_pid("a")
+    wait_for(lambda: catches(kid, signal.SIGTERM), 10, "sleeper ready for SIGTERM")
     d.write_config(CONF + "\n[program:b]\nstartsecs=1\n")  # no command
     d.send(signal.SIGHUP)
     msg = "program section program:b does not specify a command"
