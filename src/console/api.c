@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "jsonv.h"
 #include "log.h"
 #include "loop.h"
 #include "session.h"
@@ -47,59 +48,9 @@ static const char *const state_names[] = {"STOPPED",  "STARTING", "RUNNING", "BA
 
 /* ---- JSON ---- */
 
-/* Invalid UTF-8 becomes U+FFFD: jansson refuses it, and a process
- * description may hold any bytes. */
-static json_t *jstring(const char *s, size_t n)
-{
-    if (xmlrpc_utf8_valid(s, n))
-        return json_stringn(s, n);
-    struct buf b;
-    buf_init(&b);
-    for (size_t i = 0; i < n;) {
-        size_t k = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xc0)
-            k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if (c < 0x80 || (i + k <= n && xmlrpc_utf8_valid(s + i, k))) {
-            buf_append(&b, s + i, k);
-            i += k;
-        } else {
-            buf_puts(&b, "\xef\xbf\xbd");
-            i++;
-        }
-    }
-    json_t *j = json_stringn(b.data, b.len);
-    buf_release(&b);
-    return j;
-}
-
 static json_t *jstr(const char *s)
 {
-    return s ? jstring(s, strlen(s)) : json_null();
-}
-
-static json_t *to_json(const struct xmlrpc_value *v)
-{
-    switch (v->type) {
-    case XMLRPC_INT: return json_integer(v->i);
-    case XMLRPC_BOOL: return json_boolean(v->i);
-    case XMLRPC_STRING: return jstring(v->s, v->len);
-    case XMLRPC_DOUBLE: return json_real(v->d);
-    case XMLRPC_NIL: return json_null();
-    case XMLRPC_ARRAY: {
-        json_t *a = json_array();
-        for (size_t i = 0; i < v->n; i++)
-            json_array_append_new(a, to_json(v->items[i]));
-        return a;
-    }
-    case XMLRPC_STRUCT: {
-        json_t *o = json_object();
-        for (size_t i = 0; i < v->n; i++)
-            json_object_set_new(o, v->members[i].name, to_json(v->members[i].value));
-        return o;
-    }
-    }
-    return json_null();
+    return s ? jsonv_string(s, strlen(s)) : json_null();
 }
 
 static void send_json(struct http_req *req, int status, json_t *body)
@@ -281,7 +232,7 @@ static void get_processes(struct api *a, struct http_req *req, const struct sess
             if ((fstate && !state_matches(fstate, proc_statename(p))) ||
                 (fname && !name_matches(fname, p)))
                 continue;
-            json_t *o = to_json(p);
+            json_t *o = jsonv_from_xmlrpc(p);
             json_object_set_new(o, "node", jstr(n->cfg->name));
             json_object_set_new(o, "environment", jstr(n->cfg->environment));
             json_object_set_new(o, "node_online", json_boolean(n->online));
@@ -350,7 +301,7 @@ static void send_tail(struct http_req *req, const struct xmlrpc_value *v)
         return;
     }
     json_t *o = json_object();
-    json_object_set_new(o, "data", jstring(v->items[0]->s, v->items[0]->len));
+    json_object_set_new(o, "data", jsonv_string(v->items[0]->s, v->items[0]->len));
     json_object_set_new(o, "offset", json_integer(v->items[1]->i));
     json_object_set_new(o, "overflow", json_boolean(v->items[2]->i));
     send_result(req, o);
@@ -391,9 +342,9 @@ static void action_done(void *arg, struct rpcclient_result *r)
                 break;
             }
             /* a group's result is the start's statuses */
-            send_result(req, p->group ? to_json(r->value->items[1]) : json_true());
+            send_result(req, p->group ? jsonv_from_xmlrpc(r->value->items[1]) : json_true());
         } else {
-            send_result(req, to_json(r->value));
+            send_result(req, jsonv_from_xmlrpc(r->value));
         }
         log_info("node '%s': %s '%s': ok", p->node->cfg->name, what, p->ns);
         break;

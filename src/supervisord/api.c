@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "csrf.h"
 #include "httpd.h"
+#include "jsonv.h"
 #include "log.h"
 #include "loop.h"
 #include "rpc.h"
@@ -53,56 +54,6 @@ struct api {
 };
 
 /* ---- JSON ---- */
-
-/* A JSON string of n bytes: invalid UTF-8 bytes become U+FFFD (log data
- * is raw bytes; JSON text must be Unicode). */
-static json_t *jstring(const char *s, size_t n)
-{
-    if (xmlrpc_utf8_valid(s, n))
-        return json_stringn(s, n);
-    struct buf b;
-    buf_init(&b);
-    for (size_t i = 0; i < n;) {
-        size_t k = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xc0)
-            k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if (c < 0x80 || (i + k <= n && xmlrpc_utf8_valid(s + i, k))) {
-            buf_append(&b, s + i, k);
-            i += k;
-        } else {
-            buf_puts(&b, "\xef\xbf\xbd");
-            i++;
-        }
-    }
-    json_t *j = json_stringn(b.data ? b.data : "", b.len);
-    buf_release(&b);
-    return j;
-}
-
-static json_t *to_json(const struct xmlrpc_value *v)
-{
-    switch (v->type) {
-    case XMLRPC_INT: return json_integer(v->i);
-    case XMLRPC_BOOL: return json_boolean(v->i);
-    case XMLRPC_STRING: return jstring(v->s, v->len);
-    case XMLRPC_DOUBLE: return json_real(v->d);
-    case XMLRPC_NIL: return json_null();
-    case XMLRPC_ARRAY: {
-        json_t *a = json_array();
-        for (size_t i = 0; i < v->n; i++)
-            json_array_append_new(a, to_json(v->items[i]));
-        return a;
-    }
-    case XMLRPC_STRUCT: {
-        json_t *o = json_object();
-        for (size_t i = 0; i < v->n; i++)
-            json_object_set_new(o, v->members[i].name, to_json(v->members[i].value));
-        return o;
-    }
-    }
-    return json_null();
-}
 
 static void send_json(struct httpd_req *req, int status, json_t *body)
 {
@@ -157,7 +108,7 @@ void api_send_error(struct httpd_req *req, int status, int code, const char *nam
     json_t *e = json_object();
     json_object_set_new(e, "code", json_integer(code));
     json_object_set_new(e, "name", json_string(name));
-    json_object_set_new(e, "message", jstring(message, strlen(message)));
+    json_object_set_new(e, "message", jsonv_string(message, strlen(message)));
     json_t *o = json_object();
     json_object_set_new(o, "error", e);
     send_json(req, status, o);
@@ -196,7 +147,7 @@ static json_t *groups_json(const struct xmlrpc_value *infos, const char *filter)
             json_array_append_new(groups, cur);
             curname = g->s;
         }
-        json_array_append_new(json_object_get(cur, "processes"), to_json(infos->items[i]));
+        json_array_append_new(json_object_get(cur, "processes"), jsonv_from_xmlrpc(infos->items[i]));
     }
     if (filter) { /* one group: the object itself */
         json_t *one = json_incref(json_array_get(groups, 0));
@@ -229,22 +180,22 @@ static void finish(struct httpd_req *req, enum shape shape, const char *filter, 
     }
     const struct xmlrpc_value *v = res->value;
     switch (shape) {
-    case SHAPE_PLAIN: send_result(req, to_json(v)); break;
+    case SHAPE_PLAIN: send_result(req, jsonv_from_xmlrpc(v)); break;
     case SHAPE_GROUPS: send_result(req, groups_json(v, filter)); break;
     case SHAPE_RELOAD: {
         const struct xmlrpc_value *t = v->n ? v->items[0] : NULL;
         json_t *o = json_object();
         static const char *const keys[] = {"added", "changed", "removed"};
         for (size_t i = 0; i < 3; i++)
-            json_object_set_new(o, keys[i], t && i < t->n ? to_json(t->items[i]) : json_array());
+            json_object_set_new(o, keys[i], t && i < t->n ? jsonv_from_xmlrpc(t->items[i]) : json_array());
         send_result(req, o);
         break;
     }
     case SHAPE_TAIL: {
         json_t *o = json_object();
-        json_object_set_new(o, "data", to_json(v->items[0]));
-        json_object_set_new(o, "offset", to_json(v->items[1]));
-        json_object_set_new(o, "overflow", to_json(v->items[2]));
+        json_object_set_new(o, "data", jsonv_from_xmlrpc(v->items[0]));
+        json_object_set_new(o, "offset", jsonv_from_xmlrpc(v->items[1]));
+        json_object_set_new(o, "overflow", jsonv_from_xmlrpc(v->items[2]));
         send_result(req, o);
         break;
     }
@@ -261,7 +212,7 @@ static void finish(struct httpd_req *req, enum shape shape, const char *filter, 
             send_fault(req, (int)member(bad, "faultCode")->i,
                        fs && fs->type == XMLRPC_STRING ? fs->s : "");
         } else {
-            send_result(req, to_json(start));
+            send_result(req, jsonv_from_xmlrpc(start));
         }
         break;
     }
@@ -275,8 +226,8 @@ static void finish(struct httpd_req *req, enum shape shape, const char *filter, 
             break;
         }
         json_t *o = json_object();
-        json_object_set_new(o, "stopped", to_json(stop));
-        json_object_set_new(o, "started", to_json(start));
+        json_object_set_new(o, "stopped", jsonv_from_xmlrpc(stop));
+        json_object_set_new(o, "started", jsonv_from_xmlrpc(start));
         send_result(req, o);
         break;
     }
@@ -668,7 +619,7 @@ static void send_range(struct httpd_req *req, const char *path, long long offset
         break;
     }
     json_t *o = json_object();
-    json_object_set_new(o, "data", jstring(b.data + skip, n - skip));
+    json_object_set_new(o, "data", jsonv_string(b.data + skip, n - skip));
     json_object_set_new(o, "offset", json_integer(start + (long long)skip));
     json_object_set_new(o, "end", json_integer(start + (long long)n));
     json_object_set_new(o, "size", json_integer(size));
@@ -743,7 +694,7 @@ static void info(struct api *a, struct httpd_req *req)
             finish(req, SHAPE_PLAIN, NULL, &res);
             return;
         }
-        json_object_set_new(o, parts[i].key, to_json(res.value));
+        json_object_set_new(o, parts[i].key, jsonv_from_xmlrpc(res.value));
         rpc_res_release(&res);
     }
     send_result(req, o);
