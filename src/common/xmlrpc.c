@@ -974,18 +974,22 @@ static enum rtag rtag_of(const char *name)
     const char *colon = strrchr(name, ':');
     if (colon)
         name = colon + 1;
+    /* Most frequent first: an answer of many processes is thousands of
+     * value, member, name, string and int tags (tags without a meaning
+     * here are listed too, to end their search early). */
     static const struct {
         const char *name;
         enum rtag tag;
     } tab[] = {
-        {"nil", R_NIL},         {"boolean", R_BOOLEAN},   {"i1", R_INT},
-        {"i2", R_INT},          {"i4", R_INT},            {"i8", R_INT},
-        {"int", R_INT},         {"biginteger", R_INT},    {"double", R_DOUBLE},
-        {"float", R_DOUBLE},    {"bigdecimal", R_DOUBLE}, {"string", R_STRING},
-        {"name", R_STRING},     {"array", R_ARRAY},       {"struct", R_STRUCT},
+        {"value", R_VALUE},     {"member", R_UNKNOWN},    {"name", R_STRING},
+        {"string", R_STRING},   {"int", R_INT},           {"struct", R_STRUCT},
+        {"data", R_UNKNOWN},    {"array", R_ARRAY},       {"boolean", R_BOOLEAN},
+        {"i4", R_INT},          {"param", R_UNKNOWN},     {"params", R_PARAMS},
+        {"double", R_DOUBLE},   {"nil", R_NIL},           {"i8", R_INT},
         {"base64", R_BASE64},   {"dateTime.iso8601", R_DATETIME},
-        {"value", R_VALUE},     {"params", R_PARAMS},     {"fault", R_FAULT},
-        {"methodName", R_METHODNAME},
+        {"fault", R_FAULT},     {"methodName", R_METHODNAME},
+        {"i1", R_INT},          {"i2", R_INT},            {"biginteger", R_INT},
+        {"float", R_DOUBLE},    {"bigdecimal", R_DOUBLE},
     };
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
         if (strcmp(name, tab[i].name) == 0)
