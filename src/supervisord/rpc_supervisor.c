@@ -144,8 +144,6 @@ static bool state_signallable(enum proc_state s) /* SIGNALLABLE_STATES */
     return s == PROC_RUNNING || s == PROC_STARTING || s == PROC_STOPPING;
 }
 
-/* Processes in Supervisor's order: by group priority (groups are kept so),
- * then by process priority, ties in config order; lexical: by names. */
 struct proc_key {
     struct proc *pr;
     size_t group, pos; /* indexes: the tie-breakers that make qsort stable */
@@ -169,6 +167,8 @@ static int by_name(const void *a, const void *b)
     return c ? c : strcmp(x->pr->p.cfg->name, y->pr->p.cfg->name);
 }
 
+/* Processes in Supervisor's order: by group priority (groups are kept so),
+ * then by process priority, ties in config order; lexical: by names. */
 static struct proc **all_procs(struct supervisor *s, bool lexical, size_t *n)
 {
     size_t cnt = 0;
