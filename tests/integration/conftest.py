@@ -16,6 +16,7 @@ Only the reference: add `-k python`; only ours: `-k c]` or `-k "not python"`.
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -87,6 +88,22 @@ def proc_stat(pid):
 def pid_alive(pid):
     st = proc_stat(pid)
     return st is not None and st[1] not in ("Z", "X")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port):
+    """Whether something accepts connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def catches(pid, sig):

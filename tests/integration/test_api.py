@@ -12,7 +12,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import SUPERVISORD_SECTION, wait_for
+from conftest import SUPERVISORD_SECTION, free_port, listening, wait_for
 
 CONF = SUPERVISORD_SECTION + """
 [inet_http_server]
@@ -49,22 +49,6 @@ command={helpers}/sleeper 1000
 startsecs=0
 autostart=false
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def listening(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 class Api:

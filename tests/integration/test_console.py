@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUPERVISORD_SECTION, check_no_sanitizer, wait_for
+from conftest import SUPERVISORD_SECTION, check_no_sanitizer, free_port, wait_for
 from unixrpc import UnixTransport
 
 CONSOLE = Path(os.environ.get("SUPERVISORD", "build/supervisord")).resolve().parent / \
@@ -46,14 +46,6 @@ def program(name, numprocs=1):
     if numprocs > 1:
         text += "numprocs=%d\nprocess_name=%%(program_name)s_%%(process_num)d\n" % numprocs
     return text
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def unix_rpc(path):

@@ -20,7 +20,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import REPO, SUPERVISORD_SECTION, wait_for
+from conftest import REPO, SUPERVISORD_SECTION, free_port, listening, wait_for
 
 CONF = SUPERVISORD_SECTION + """
 [inet_http_server]
@@ -74,22 +74,6 @@ stderr_logfile={tmp}/b.err
 MAX_CLIENTS = 16  # SSE_MAX_CLIENTS in src/supervisord/sse.h
 BROWSER_MARKS = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site",
                  "Referer": "http://evil.example/page", "Cookie": "x=1"}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def listening(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def auth_header(creds):

@@ -13,15 +13,7 @@ import xmlrpc.client
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import SUPERVISORD_SECTION, wait_for
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from conftest import SUPERVISORD_SECTION, free_port, wait_for
 
 
 CONF = SUPERVISORD_SECTION + """

@@ -17,7 +17,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import SUPERVISORD_SECTION, wait_for
+from conftest import SUPERVISORD_SECTION, free_port, wait_for
 from unixrpc import unix_proxy
 
 # Bound for "answered promptly" while bad clients are connected. Generous:
@@ -152,12 +152,6 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 command={helpers}/sleeper
 startsecs=0
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(daemons):

@@ -7,14 +7,13 @@ stylesheet."""
 
 import http.client
 import re
-import socket
 import urllib.parse
 import xmlrpc.client
 from html.parser import HTMLParser
 
 import pytest
 
-from conftest import SUPERVISORD_SECTION, wait_for
+from conftest import SUPERVISORD_SECTION, free_port, listening, wait_for
 
 CONF = SUPERVISORD_SECTION + """
 [inet_http_server]
@@ -45,22 +44,6 @@ command=/bin/sh -c "echo '<b>&amp; \\"q\\"'; exec sleep 1000"
 startsecs=0
 stdout_logfile={tmp}/x.out
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def listening(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
