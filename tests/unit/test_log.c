@@ -142,9 +142,13 @@ static void test_format(void **state)
     struct sink s = {0};
     buf_init(&s.all);
     log_set_sink(sink_fn, &s);
-    time_t before = time(NULL);
+    /* the clock the log reads (time() is the coarse clock, which may still
+     * be in the previous second) */
+    struct timespec ts0, ts1;
+    clock_gettime(CLOCK_REALTIME, &ts0);
     log_info("supervisord started with pid %d", 11435);
-    time_t after = time(NULL);
+    clock_gettime(CLOCK_REALTIME, &ts1);
+    time_t before = ts0.tv_sec, after = ts1.tv_sec;
     assert_int_equal(s.lines, 1);
     assert_int_equal(s.last_level, LOG_INFO);
     assert_true(matches("^" TS " INFO supervisord started with pid 11435\n$", s.all.data));
