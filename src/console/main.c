@@ -18,6 +18,7 @@
 #include "node.h"
 #include "rpcclient.h"
 #include "store.h"
+#include "web.h"
 #include "xalloc.h"
 
 #define CONSOLE_VERSION "0.1"
@@ -181,7 +182,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < cfg.nnodes; i++)
         node_init(&nodes[i], &cfg.nodes[i], &cfg, l, rpc);
     api = api_new(nodes, cfg.nnodes, store);
-    http = http_new(l, cfg.listen_host, cfg.listen_port, api_handle, api, &e);
+    http = http_new(l, cfg.listen_host, cfg.listen_port, web_handle, api, &e);
     if (!http)
         goto out;
     loop_signal(l, SIGTERM, stop_cb, NULL);
