@@ -409,20 +409,27 @@ void httpd_respond_buf(struct httpd_req *r, int status, const char *content_type
     respond_with(r, status, content_type, resp);
 }
 
-void httpd_respond_wrapped(struct httpd_req *r, int status, const char *content_type,
-                           const char *prefix, struct buf *b, const char *suffix)
+void httpd_respond_parts(struct httpd_req *r, int status, const char *content_type,
+                         const char *prefix, const char *data, size_t len, const char *suffix,
+                         void (*release)(void *), void *arg)
 {
     const struct MHD_IoVec iov[3] = {
         {prefix, strlen(prefix)},
-        {b->data, b->len},
+        {data, len},
         {suffix, strlen(suffix)},
     };
-    struct MHD_Response *resp = MHD_create_response_from_iovec(iov, 3, free, b->data);
-    if (resp)
-        *b = (struct buf){0}; /* MHD frees it */
-    else
-        buf_release(b);
+    struct MHD_Response *resp = MHD_create_response_from_iovec(iov, 3, release, arg);
+    if (!resp)
+        release(arg);
     respond_with(r, status, content_type, resp);
+}
+
+void httpd_respond_wrapped(struct httpd_req *r, int status, const char *content_type,
+                           const char *prefix, struct buf *b, const char *suffix)
+{
+    size_t len = b->len;
+    char *data = buf_detach(b); /* MHD frees it with free(), as xalloc allocates */
+    httpd_respond_parts(r, status, content_type, prefix, data, len, suffix, free, data);
 }
 
 void httpd_respond_error(struct httpd_req *r, int status)

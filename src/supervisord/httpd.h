@@ -94,6 +94,12 @@ void httpd_respond_buf(struct httpd_req *r, int status, const char *content_type
  * body goes out without being copied into a bigger one first. */
 void httpd_respond_wrapped(struct httpd_req *r, int status, const char *content_type,
                            const char *prefix, struct buf *b, const char *suffix);
+/* The body is prefix (static), data[0..len) and suffix (static), none
+ * copied: release(arg) is called once data is no longer needed (at once if
+ * the response cannot be made). For a body shared by several answers. */
+void httpd_respond_parts(struct httpd_req *r, int status, const char *content_type,
+                         const char *prefix, const char *data, size_t len, const char *suffix,
+                         void (*release)(void *), void *arg);
 /* Answer with medusa's HTML error page for status ("<p>Error code 404.\r\n
  * <p>Message: Not Found."), Content-Type: text/html, as Supervisor's
  * http_request.error does. Ends the request. */

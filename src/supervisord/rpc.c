@@ -41,6 +41,10 @@ struct rpc {
     struct loop_timer kick;   /* re-poll the pending calls */
     struct logtail *tails;    /* owned */
     struct web *web;          /* owned: every other path */
+    struct rpc_shared *memo;  /* one reference: see rpc_memo_get */
+    uint64_t memo_gen;
+    long long memo_now;
+    struct loop_timer memo_drop;
 };
 
 /* ---- results ---- */
@@ -76,6 +80,26 @@ void rpc_res_xml(struct rpc_res *res, struct buf *b)
     res->kind = RPC_XML;
     res->xml = *b;
     *b = (struct buf){0};
+}
+
+void rpc_res_shared(struct rpc_res *res, struct rpc_shared *sh)
+{
+    res->kind = RPC_XML;
+    res->shared = sh;
+    sh->refs++;
+}
+
+void rpc_shared_put(struct rpc_shared *sh)
+{
+    if (sh && --sh->refs == 0) {
+        buf_release(&sh->xml);
+        free(sh);
+    }
+}
+
+static void shared_put_cb(void *arg)
+{
+    rpc_shared_put(arg);
 }
 
 void rpc_res_fault(struct rpc_res *res, int code, const char *extra_fmt, ...)
@@ -119,6 +143,7 @@ void rpc_res_release(struct rpc_res *res)
     xmlrpc_free(res->value);
     free(res->text);
     free(res->xml.data);
+    rpc_shared_put(res->shared);
     if (res->job)
         res->job->free(res->job);
     memset(res, 0, sizeof *res);
@@ -667,8 +692,15 @@ static void finish(struct rpc *r, struct httpd_req *req, const char *method, str
         break;
     case RPC_XML:
         log_trace("XML-RPC method %s() returned successfully", method);
-        httpd_respond_wrapped(req, 200, "text/xml", XMLRPC_RESPONSE_HEAD, &res->xml,
-                              XMLRPC_RESPONSE_TAIL);
+        if (res->shared) {
+            struct rpc_shared *sh = res->shared; /* its reference goes to the response */
+            res->shared = NULL;
+            httpd_respond_parts(req, 200, "text/xml", XMLRPC_RESPONSE_HEAD, sh->xml.data,
+                                sh->xml.len, XMLRPC_RESPONSE_TAIL, shared_put_cb, sh);
+        } else {
+            httpd_respond_wrapped(req, 200, "text/xml", XMLRPC_RESPONSE_HEAD, &res->xml,
+                                  XMLRPC_RESPONSE_TAIL);
+        }
         break;
     case RPC_FAULT:
         log_trace("XML-RPC method %s() returned fault: [%d] %s", method, res->code, res->text);
@@ -749,6 +781,40 @@ void rpc_kick(struct rpc *r)
     struct loop *l = r->s->loop;
     if (!loop_timer_armed(&r->kick))
         loop_timer_arm(l, &r->kick, loop_now(l));
+}
+
+/* ---- the memo ---- */
+
+#define MEMO_KEEP_MS 3000
+
+static void memo_drop_cb(struct loop *l, void *arg)
+{
+    (void)l;
+    struct rpc *r = arg;
+    rpc_shared_put(r->memo);
+    r->memo = NULL;
+}
+
+struct rpc_shared *rpc_memo_get(struct rpc *r, uint64_t gen, long long now)
+{
+    if (!r->memo || r->memo_gen != gen || r->memo_now != now)
+        return NULL;
+    r->memo->refs++;
+    return r->memo;
+}
+
+struct rpc_shared *rpc_memo_set(struct rpc *r, uint64_t gen, long long now, struct buf *b)
+{
+    rpc_shared_put(r->memo);
+    struct rpc_shared *sh = xcalloc(1, sizeof *sh);
+    sh->refs = 2; /* the memo's and the caller's */
+    sh->xml = *b;
+    *b = (struct buf){0};
+    r->memo = sh;
+    r->memo_gen = gen;
+    r->memo_now = now;
+    loop_timer_arm(r->s->loop, &r->memo_drop, loop_now(r->s->loop) + MEMO_KEEP_MS);
+    return sh;
 }
 
 static void change_cb(void *arg, struct proc *pr, enum proc_state from)
@@ -853,6 +919,7 @@ struct rpc *rpc_new(struct supervisor *s)
             r->namespaces[r->nnamespaces++] = xstrdup(pc->name);
     }
     loop_timer_init(&r->kick, kick_cb, r);
+    loop_timer_init(&r->memo_drop, memo_drop_cb, r);
     r->tails = logtail_new(s);
     r->web = web_new(r);
     supervisor_set_change_hook(s, change_cb, r);
@@ -879,6 +946,8 @@ void rpc_free(struct rpc *r)
         return;
     rpc_release_waiters(r);
     loop_timer_cancel(r->s->loop, &r->kick);
+    loop_timer_cancel(r->s->loop, &r->memo_drop);
+    rpc_shared_put(r->memo);
     if (r->s->change_arg == r)
         supervisor_set_change_hook(r->s, NULL, NULL);
     logtail_free(r->tails);

@@ -11,7 +11,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "buf.h"
 #include "xmlrpc.h"
 
 struct supervisor;
@@ -68,7 +70,15 @@ enum rpc_kind {
     RPC_FAULT,    /* code + text */
     RPC_DEFER,    /* job: not done yet */
     RPC_HTTP_500, /* an uncaught exception in Supervisor: HTTP 500 (text: why, for logs) */
-    RPC_XML,      /* xml: the value already encoded (only when the caller set accept_xml) */
+    RPC_XML,      /* xml or shared: the value already encoded (only when the caller set
+                   * accept_xml) */
+};
+
+/* An encoded <value> that several answers send as it is: refcounted, freed
+ * with the last reference. */
+struct rpc_shared {
+    unsigned refs;
+    struct buf xml;
 };
 
 struct rpc_job;
@@ -81,6 +91,7 @@ struct rpc_res {
     char *text; /* FAULT: "NAME" or "NAME: extra"; HTTP_500: Python-like exception text */
     struct rpc_job *job;
     struct buf xml;
+    struct rpc_shared *shared; /* one reference (RPC_XML without xml) */
     bool accept_xml; /* set by the caller before the call: it can send RPC_XML as is */
 };
 
@@ -89,6 +100,8 @@ struct rpc_res {
 void rpc_res_value(struct rpc_res *res, struct xmlrpc_value *v);
 /* Takes b: one <value> written with xmlrpc_write_*. */
 void rpc_res_xml(struct rpc_res *res, struct buf *b);
+/* Takes one more reference on sh. */
+void rpc_res_shared(struct rpc_res *res, struct rpc_shared *sh);
 void rpc_res_fault(struct rpc_res *res, int code, const char *extra_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void rpc_res_500(struct rpc_res *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -130,6 +143,16 @@ const struct rpc_help *rpc_help_find(const char *name);
 
 /* The daemon the methods act on. */
 struct supervisor *rpc_supervisor(struct rpc *r);
+
+/* The memo of one encoded result (getAllProcessInfo's), valid while its
+ * key holds: its owner's generation of what it shows and the second it was
+ * made in. get: a new reference, or NULL if there is none for this key.
+ * set: takes b (the encoded value) and returns a new reference to the memo
+ * made of it. The memo is dropped a few seconds after it was made, so an
+ * idle daemon holds no big buffer. */
+struct rpc_shared *rpc_memo_get(struct rpc *r, uint64_t gen, long long now);
+struct rpc_shared *rpc_memo_set(struct rpc *r, uint64_t gen, long long now, struct buf *b);
+void rpc_shared_put(struct rpc_shared *sh); /* drop one reference; NULL ok */
 
 /* Ask for the waiting calls to be re-evaluated at the end of this loop
  * iteration (after process state changes). */

@@ -1022,12 +1022,11 @@ static void sink_str(struct info_sink *k, const char *name, const char *s)
     xmlrpc_write_member_end(k->xml);
 }
 
-static void process_info_to(const struct proc *pr, struct info_sink *k)
+static void process_info_to(const struct proc *pr, long long now, struct info_sink *k)
 {
     const struct process *p = &pr->p;
     long long start = capped((long long)p->laststart);
     long long stop = capped((long long)p->laststop);
-    long long now = capped((long long)time(NULL));
     struct buf *desc = &k->desc;
     buf_reset(desc);
     switch (p->state) {
@@ -1078,7 +1077,7 @@ static void process_info_to(const struct proc *pr, struct info_sink *k)
 static struct xmlrpc_value *process_info(const struct proc *pr)
 {
     struct info_sink k = {xmlrpc_struct(), NULL, {0}};
-    process_info_to(pr, &k);
+    process_info_to(pr, capped((long long)time(NULL)), &k);
     buf_release(&k.desc);
     return k.st;
 }
@@ -1093,14 +1092,17 @@ static void m_getProcessInfo(ARGS)
         rpc_res_value(out, process_info(pr));
 }
 
-static void m_getAllProcessInfo(ARGS)
+/* getAllProcessInfo as XML. The answer only changes with the processes
+ * (s->info_gen) and the second (now, uptimes), and monitoring polls it
+ * over and over: it is made once per key and shared by every answer. */
+static void all_info_xml(struct rpc *r, struct rpc_res *out)
 {
-    UNUSED_ARGS;
-    if (!guard(r, out))
-        return;
-    size_t n;
-    struct proc **v = all_procs(rpc_supervisor(r), true, &n);
-    if (out->accept_xml) { /* the common case, and 1,000 structs: no tree */
+    struct supervisor *s = rpc_supervisor(r);
+    long long now = capped((long long)time(NULL));
+    struct rpc_shared *sh = rpc_memo_get(r, s->info_gen, now);
+    if (!sh) {
+        size_t n;
+        struct proc **v = all_procs(s, true, &n);
         struct buf b;
         buf_init(&b);
         buf_reserve(&b, n * 1536); /* about 1.1 KiB each: no copy while growing */
@@ -1108,15 +1110,29 @@ static void m_getAllProcessInfo(ARGS)
         xmlrpc_write_array_begin(&b);
         for (size_t i = 0; i < n; i++) {
             xmlrpc_write_struct_begin(&b);
-            process_info_to(v[i], &k);
+            process_info_to(v[i], now, &k);
             xmlrpc_write_struct_end(&b);
         }
         xmlrpc_write_array_end(&b);
         buf_release(&k.desc);
         free(v);
-        rpc_res_xml(out, &b);
+        sh = rpc_memo_set(r, s->info_gen, now, &b);
+    }
+    rpc_res_shared(out, sh);
+    rpc_shared_put(sh);
+}
+
+static void m_getAllProcessInfo(ARGS)
+{
+    UNUSED_ARGS;
+    if (!guard(r, out))
+        return;
+    if (out->accept_xml) { /* the common case, and 1,000 structs: no tree */
+        all_info_xml(r, out);
         return;
     }
+    size_t n;
+    struct proc **v = all_procs(rpc_supervisor(r), true, &n);
     struct xmlrpc_value *a = xmlrpc_array();
     for (size_t i = 0; i < n; i++)
         xmlrpc_array_push(a, process_info(v[i]));

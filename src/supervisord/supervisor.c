@@ -495,6 +495,7 @@ static void ops_state_changed(void *ctx, struct process *p, enum proc_state from
 {
     struct proc *pr = ctx;
     struct supervisor *s = pr->sup;
+    s->info_gen++;
     events_process_state(s->events, p, pr->group->cfg->name, from);
     if (pr->lis)
         listener_pool_kick(pr->group->pool);
@@ -821,6 +822,7 @@ static void reap(struct supervisor *s)
         }
         proc_io_release(pr);
         process_exited(&pr->p, status);
+        s->info_gen++; /* pid and exit status change even without a new state (UNKNOWN) */
         if (pr->lis)
             listener_exited(pr->lis); /* its in-flight event goes back to the pool */
     }
@@ -1191,6 +1193,7 @@ int supervisor_add_group(struct supervisor *s, const char *name, struct err *e)
     memmove(s->groups + at + 1, s->groups + at, (s->ngroups - at) * sizeof *s->groups);
     s->groups[at] = g;
     s->ngroups++;
+    s->info_gen++;
     events_group(s->events, true, name);
     for (size_t j = 0; j < g->nprocs; j++)
         process_autostart(&g->procs[j]->p);
@@ -1212,6 +1215,7 @@ int supervisor_remove_group(struct supervisor *s, const char *name, struct err *
             pidmap_take(s->pids, g->procs[j]->p.pid);
     memmove(s->groups + at, s->groups + at + 1, (s->ngroups - at - 1) * sizeof *s->groups);
     s->ngroups--;
+    s->info_gen++;
     group_free(s, g);
     events_group(s->events, false, name);
     return 0;

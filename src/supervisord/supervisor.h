@@ -7,6 +7,7 @@
 #ifndef SUPERVISOR_H
 #define SUPERVISOR_H
 
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -99,6 +100,8 @@ struct supervisor {
     struct events *events;    /* owned: the event bus */
     supervisor_change_fn change_fn;
     void *change_arg;
+    uint64_t info_gen;        /* bumped whenever what getProcessInfo shows may have changed
+                               * (other than by the clock): keys the encoded-answer memo */
 };
 
 /* Open the HTTP listening sockets (Supervisor's rules for stale sockets and

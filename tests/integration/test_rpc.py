@@ -3,6 +3,8 @@ xmlrpc.client over the unix socket, against both implementations. The
 expected values are Supervisor 4.2.5's (the python cases check them)."""
 
 import json
+import os
+import signal
 import threading
 import time
 import xmlrpc.client
@@ -203,6 +205,45 @@ autorestart=false
     assert by["quiet"]["description"] == "Not started"
     assert by["done"]["exitstatus"] == 3 and by["done"]["description"] != "Not started"
     assert by["sleeper"]["description"].startswith("pid %d, uptime " % by["sleeper"]["pid"])
+
+
+def test_all_process_info_follows_changes(rpc):
+    """getAllProcessInfo asked again at once after each kind of change (a
+    stop, a start, a child killed and respawned, a group removed and added
+    back) shows the change: ours shares one encoded answer between calls
+    while nothing changes, and must never serve a stale one."""
+    d, p = rpc
+    s = p.supervisor
+
+    def norm(infos):  # what does not move with the clock
+        return sorted((i["group"], i["name"], i["statename"], i["pid"], i["start"], i["stop"],
+                       i["exitstatus"], i["spawnerr"], i["description"].split(", uptime")[0])
+                      for i in infos)
+
+    def check():
+        alone = s.getAllProcessInfo()
+        each = [s.getProcessInfo("%s:%s" % (i["group"], i["name"])) for i in alone]
+        assert norm(alone) == norm(each)
+        return {i["name"]: i for i in alone}
+
+    check()
+    assert s.stopProcess("sleeper") is True
+    assert check()["sleeper"]["statename"] == "STOPPED"
+    assert s.startProcess("sleeper") is True
+    old = check()["sleeper"]
+    assert old["statename"] == "RUNNING" and old["pid"] > 0
+    os.kill(old["pid"], signal.SIGKILL)
+    wait_for(lambda: s.getProcessInfo("sleeper")["pid"] not in (0, old["pid"]), 10,
+             "sleeper respawned")
+    wait_state(p, "sleeper", "RUNNING")
+    assert check()["sleeper"]["pid"] != old["pid"]
+    s.stopProcessGroup("grp")
+    assert s.removeProcessGroup("grp") is True
+    assert "g1" not in check()
+    assert s.addProcessGroup("grp") is True
+    wait_state(p, "grp:g1", "RUNNING")
+    wait_state(p, "grp:g2", "RUNNING")
+    assert "g1" in check()
 
 
 def test_start_stop(rpc):
