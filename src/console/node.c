@@ -1,7 +1,12 @@
-/* node: polling and the online/offline state of one node. It owns the last
- * known process list and the error text; the transport is rpcclient's. */
+/* node: polling, the event stream and the online/offline state of one
+ * node. It owns the last known process list, the error text and the
+ * stream's parser; the transport is rpcclient's. Event records become
+ * getAllProcessInfo structs here, so the API reads one shape whatever fed
+ * it. */
 #include "node.h"
 
+#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +14,8 @@
 
 #include "log.h"
 #include "xalloc.h"
+
+#define DEFAULT_PERIOD_MS 2000 /* the nodes' stats period, until their hello says */
 
 static double wall_now(void)
 {
@@ -40,20 +47,99 @@ static void schedule(struct node *n, int64_t delay)
     loop_timer_arm(n->loop, &n->timer, at > now ? at : now);
 }
 
+static int64_t safety_ms(const struct node *n)
+{
+    int64_t d = (int64_t)n->conf->poll_interval_ms * NODE_SAFETY_POLLS;
+    return d > NODE_SAFETY_MIN_MS ? d : NODE_SAFETY_MIN_MS;
+}
+
+/* The poll interval, doubling with each failure in a row, capped. */
+static int64_t backoff(const struct node *n, int failures)
+{
+    int64_t delay = n->conf->poll_interval_ms;
+    int64_t cap = n->conf->retry_max_ms > delay ? n->conf->retry_max_ms : delay;
+    for (int i = 1; i < failures && delay < cap; i++)
+        delay *= 2;
+    return delay < cap ? delay : cap;
+}
+
+static void stream_stop(struct node *n)
+{
+    if (n->stream)
+        rpcclient_cancel(n->rc, n->stream);
+    n->stream = NULL;
+    n->subscribed = false;
+    loop_timer_cancel(n->loop, &n->stall);
+}
+
+/* Never from inside curl (a stream's data callback): it cancels calls. */
 static void went_offline(struct node *n, const char *why)
 {
     if (n->online || !n->error || strcmp(n->error, why) != 0)
         log_warn("node '%s' offline: %s", n->cfg->name, why);
+    stream_stop(n);
+    if (n->poll)
+        rpcclient_cancel(n->rc, n->poll);
+    n->poll = NULL;
     n->online = false;
     n->connected = false;
+    n->no_events = false; /* it may come back as another supervisord */
+    n->stream_failures = 0;
+    n->stream_retry_at = 0;
     set_str(&n->error, why);
     n->failures++;
-    /* the poll interval, doubling with each failure in a row, capped */
-    int64_t delay = n->conf->poll_interval_ms;
-    int64_t cap = n->conf->retry_max_ms > delay ? n->conf->retry_max_ms : delay;
-    for (int i = 1; i < n->failures && delay < cap; i++)
-        delay *= 2;
-    schedule(n, delay < cap ? delay : cap);
+    schedule(n, backoff(n, n->failures));
+}
+
+/* ---- the process list ---- */
+
+static int proc_cmp(const struct xmlrpc_value *p, const char *group, const char *name)
+{
+    int c = strcmp(str_of(xmlrpc_struct_get(p, "group")), group);
+    return c ? c : strcmp(str_of(xmlrpc_struct_get(p, "name")), name);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const struct xmlrpc_value *q = *(struct xmlrpc_value *const *)b;
+    return proc_cmp(*(struct xmlrpc_value *const *)a, str_of(xmlrpc_struct_get(q, "group")),
+                    str_of(xmlrpc_struct_get(q, "name")));
+}
+
+/* getAllProcessInfo's order (Supervisor sorts by group, then name); a node
+ * that answers otherwise is sorted, so lookups can bisect. */
+static void sort_procs(struct xmlrpc_value *a)
+{
+    for (size_t i = 1; i < a->n; i++) {
+        if (item_cmp(&a->items[i - 1], &a->items[i]) > 0) {
+            qsort(a->items, a->n, sizeof *a->items, item_cmp);
+            return;
+        }
+    }
+}
+
+/* The index of group:name in the sorted list a, or SIZE_MAX. */
+static size_t find_idx(const struct xmlrpc_value *a, const char *group, const char *name)
+{
+    size_t lo = 0, hi = a ? a->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = proc_cmp(a->items[mid], group, name);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+static struct xmlrpc_value *find_proc(const struct xmlrpc_value *a, const char *group,
+                                      const char *name)
+{
+    size_t i = find_idx(a, group, name);
+    return i == SIZE_MAX ? NULL : a->items[i];
 }
 
 /* processes must be an ARRAY of structs, each with a string name and group
@@ -73,6 +159,303 @@ static bool processes_ok(const struct xmlrpc_value *v)
     return true;
 }
 
+/* The fields events do not carry (log paths, fixed per process) from
+ * polled into cur's processes. Returns how many of cur's were not found. */
+static const char *const POLL_ONLY[] = {"logfile", "stdout_logfile", "stderr_logfile"};
+
+static size_t copy_poll_only(struct xmlrpc_value *to, const struct xmlrpc_value *from)
+{
+    if (!from)
+        return 1;
+    for (size_t k = 0; k < sizeof POLL_ONLY / sizeof POLL_ONLY[0]; k++) {
+        const char *s = str_of(xmlrpc_struct_get(from, POLL_ONLY[k]));
+        xmlrpc_struct_set(to, POLL_ONLY[k], xmlrpc_string(s ? s : ""));
+    }
+    return 0;
+}
+
+/* ---- the event stream ---- */
+
+static void stall_cb(struct loop *l, void *arg)
+{
+    (void)l;
+    struct node *n = arg;
+    char why[128];
+    snprintf(why, sizeof why, "event stream stalled: nothing for %ld ms", n->stall_ms);
+    n->poll_started = loop_now(n->loop);
+    went_offline(n, why);
+}
+
+static void stream_done(void *arg, struct rpcclient_result *r)
+{
+    struct node *n = arg;
+    bool was = n->subscribed;
+    n->stream = NULL;
+    n->subscribed = false;
+    loop_timer_cancel(n->loop, &n->stall);
+    int64_t now = loop_now(n->loop);
+    if (n->stream_bad) { /* garbage: we do not understand this node */
+        n->stream_bad = false;
+        n->poll_started = now;
+        went_offline(n, r->error);
+        return;
+    }
+    if (r->not_a_stream) { /* Python's supervisord: poll it */
+        n->no_events = true;
+        log_info("node '%s' has %s: polling it every %g s", n->cfg->name, r->error,
+                 (double)n->conf->poll_interval_ms / 1000.0);
+        if (!n->poll && !loop_timer_armed(&n->timer))
+            schedule(n, n->conf->poll_interval_ms);
+        return;
+    }
+    /* lost (the node stopped or dropped us) or refused (503 when full):
+     * poll at once, which says whether the node is still there, and try
+     * the stream again later, later still if it keeps failing */
+    n->stream_failures++;
+    n->stream_retry_at = now + backoff(n, n->stream_failures);
+    if (was)
+        log_warn("node '%s': event stream lost: %s", n->cfg->name, r->error);
+    else
+        log_info("node '%s': no event stream: %s", n->cfg->name, r->error);
+    if (n->poll)
+        n->poll_again = true;
+    else
+        loop_timer_arm(n->loop, &n->timer, now);
+}
+
+static bool stream_want(void *arg, const char *event)
+{
+    (void)arg;
+    /* stats (CPU and memory every period_ms) are not kept: skipped unparsed */
+    return strcmp(event, "snapshot") == 0 || strcmp(event, "change") == 0 ||
+           strcmp(event, "hello") == 0;
+}
+
+static int bad_record(struct err *e, const char *event, size_t i, const char *key,
+                      const char *type)
+{
+    return err_set(e, ERR_USAGE, "bad '%s' event: process %zu: '%s' missing or not %s", event,
+                   i, key, type);
+}
+
+static void uptime_text(struct buf *b, long long secs)
+{
+    if (secs < 0)
+        secs = 0;
+    long long days = secs / 86400;
+    secs %= 86400;
+    if (days)
+        buf_printf(b, "%lld day%s, ", days, days == 1 ? "" : "s");
+    buf_printf(b, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
+}
+
+/* getProcessInfo's description, as Supervisor words it from the same
+ * fields (rpcinterface._interpretProcessInfo). */
+static void describe(struct buf *b, const char *name, long long state, long long pid,
+                     long long start, long long stop, long long now, const char *spawnerr)
+{
+    buf_reset(b);
+    if (state == 20) { /* RUNNING */
+        buf_printf(b, "pid %lld, uptime ", pid);
+        uptime_text(b, now - start);
+    } else if (state == 200 || state == 30) { /* FATAL, BACKOFF */
+        if (spawnerr[0])
+            buf_puts(b, spawnerr);
+        else
+            buf_printf(b, "unknown error (try \"tail %s\")", name);
+    } else if (state == 0 || state == 100) { /* STOPPED, EXITED */
+        if (start) {
+            time_t t = (time_t)stop;
+            struct tm tm;
+            char tb[64];
+            localtime_r(&t, &tm);
+            strftime(tb, sizeof tb, "%b %d %I:%M %p", &tm);
+            buf_puts(b, tb);
+        } else {
+            buf_puts(b, "Not started");
+        }
+    }
+}
+
+/* One event record as a getAllProcessInfo struct (same members, types and
+ * order); the log paths come from old (the same process before), or are
+ * empty until a poll fills them in (*missing set). NULL + e if rec is not
+ * a record. */
+static struct xmlrpc_value *record_to_info(const json_t *rec, long long now, const char *event,
+                                           size_t i, const struct xmlrpc_value *old,
+                                           bool *missing, struct buf *scratch, struct err *e)
+{
+    static const char *const INTS[] = {"state", "pid", "start", "stop"};
+    static const char *const STRS[] = {"group", "name", "statename", "spawnerr"};
+    long long iv[4];
+    const char *sv[4];
+    if (!json_is_object(rec)) {
+        err_set(e, ERR_USAGE, "bad '%s' event: process %zu is not an object", event, i);
+        return NULL;
+    }
+    for (size_t k = 0; k < 4; k++) {
+        const json_t *v = json_object_get(rec, INTS[k]);
+        if (!json_is_integer(v)) {
+            bad_record(e, event, i, INTS[k], "an integer");
+            return NULL;
+        }
+        iv[k] = json_integer_value(v);
+        v = json_object_get(rec, STRS[k]);
+        if (!json_is_string(v)) {
+            bad_record(e, event, i, STRS[k], "a string");
+            return NULL;
+        }
+        sv[k] = json_string_value(v);
+    }
+    const json_t *ex = json_object_get(rec, "exitstatus");
+    if (!json_is_integer(ex) && !json_is_null(ex)) {
+        bad_record(e, event, i, "exitstatus", "an integer or null");
+        return NULL;
+    }
+    long long start = iv[2] / 1000, stop = iv[3] / 1000; /* ms -> s, as XML-RPC has them */
+    struct xmlrpc_value *st = xmlrpc_struct();
+    xmlrpc_struct_set(st, "name", xmlrpc_string(sv[1]));
+    xmlrpc_struct_set(st, "group", xmlrpc_string(sv[0]));
+    xmlrpc_struct_set(st, "start", xmlrpc_int(start));
+    xmlrpc_struct_set(st, "stop", xmlrpc_int(stop));
+    xmlrpc_struct_set(st, "now", xmlrpc_int(now));
+    xmlrpc_struct_set(st, "state", xmlrpc_int(iv[0]));
+    xmlrpc_struct_set(st, "statename", xmlrpc_string(sv[2]));
+    xmlrpc_struct_set(st, "spawnerr", xmlrpc_string(sv[3]));
+    /* null: none recorded, which getProcessInfo reports as 0 */
+    xmlrpc_struct_set(st, "exitstatus", xmlrpc_int(json_is_integer(ex) ? json_integer_value(ex) : 0));
+    for (size_t k = 0; k < sizeof POLL_ONLY / sizeof POLL_ONLY[0]; k++) {
+        const char *s = old ? str_of(xmlrpc_struct_get(old, POLL_ONLY[k])) : NULL;
+        xmlrpc_struct_set(st, POLL_ONLY[k], xmlrpc_string(s ? s : ""));
+    }
+    if (!old)
+        *missing = true;
+    xmlrpc_struct_set(st, "pid", xmlrpc_int(iv[1]));
+    describe(scratch, sv[1], iv[0], iv[1], start, stop, now, sv[3]);
+    xmlrpc_struct_set(st, "description", xmlrpc_string(scratch->data));
+    return st;
+}
+
+/* snapshot: every process, replacing the list; change: those that changed. */
+static int apply_processes(struct node *n, const char *event, const json_t *root, struct err *e)
+{
+    const json_t *jnow = json_object_get(root, "now");
+    const json_t *procs = json_object_get(root, "processes");
+    const json_t *state = json_object_get(root, "state");
+    if (!json_is_integer(jnow) || !json_is_array(procs))
+        return err_set(e, ERR_USAGE, "bad '%s' event: no 'now' or 'processes'", event);
+    bool snapshot = event[0] == 's';
+    if (!snapshot && !n->subscribed)
+        return err_set(e, ERR_USAGE, "'change' before 'snapshot'");
+    long long now = json_integer_value(jnow) / 1000;
+    bool missing = false;
+    struct buf scratch;
+    buf_init(&scratch);
+    /* snapshot: the new list; change: processes it did not have */
+    struct xmlrpc_value *fresh = xmlrpc_array();
+    size_t count = json_array_size(procs);
+    for (size_t i = 0; i < count; i++) {
+        const json_t *rec = json_array_get(procs, i);
+        const json_t *g = json_object_get(rec, "group"), *nm = json_object_get(rec, "name");
+        size_t at = json_is_string(g) && json_is_string(nm)
+                        ? find_idx(n->processes, json_string_value(g), json_string_value(nm))
+                        : SIZE_MAX;
+        struct xmlrpc_value *old = at == SIZE_MAX ? NULL : n->processes->items[at];
+        struct xmlrpc_value *info = record_to_info(rec, now, event, i, old, &missing, &scratch, e);
+        if (!info) {
+            xmlrpc_free(fresh);
+            buf_release(&scratch);
+            return -1;
+        }
+        if (snapshot || !old) {
+            xmlrpc_array_push(fresh, info);
+        } else { /* in place: its slot keeps the order */
+            xmlrpc_free(old);
+            n->processes->items[at] = info;
+        }
+    }
+    buf_release(&scratch);
+    if (snapshot) {
+        sort_procs(fresh);
+        xmlrpc_free(n->processes);
+        n->processes = fresh;
+    } else {
+        for (size_t i = 0; i < fresh->n; i++)
+            xmlrpc_array_push(n->processes, fresh->items[i]);
+        fresh->n = 0; /* moved */
+        xmlrpc_free(fresh);
+        sort_procs(n->processes);
+    }
+    if (json_is_string(state))
+        set_str(&n->state_name, json_string_value(state));
+    n->events_seen++;
+    if (!n->subscribed) {
+        n->subscribed = true;
+        n->stream_failures = 0;
+        log_info("node '%s' subscribed to its event stream (%zu processes)", n->cfg->name,
+                 n->processes->n);
+        if (!n->poll) /* periodic polls end here: a slow safety poll only */
+            schedule(n, safety_ms(n));
+    }
+    if (missing) { /* new processes: their log paths come with one poll */
+        n->fields_missing = true;
+        if (!n->poll)
+            loop_timer_arm(n->loop, &n->timer, loop_now(n->loop));
+    }
+    return 0;
+}
+
+static int stream_event(void *arg, const char *event, const char *data, size_t len,
+                        struct err *e)
+{
+    struct node *n = arg;
+    json_error_t je;
+    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return err_set(e, ERR_USAGE, "bad '%s' event: %s", event,
+                       root ? "not a JSON object" : je.text);
+    }
+    int rc = 0;
+    if (strcmp(event, "hello") == 0) {
+        const json_t *p = json_object_get(root, "period_ms");
+        /* the stats come every period_ms: a stream quiet for longer than
+         * that and the timeout has stalled */
+        if (json_is_integer(p) && json_integer_value(p) > 0 &&
+            json_integer_value(p) <= 3600 * 1000)
+            n->stall_ms = (long)json_integer_value(p) + n->conf->timeout_ms;
+    } else {
+        rc = apply_processes(n, event, root, e);
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* Inside curl: no call may start or end here (timers do it). */
+static int stream_data(void *arg, const char *p, size_t len, struct err *e)
+{
+    struct node *n = arg;
+    loop_timer_arm(n->loop, &n->stall, loop_now(n->loop) + n->stall_ms);
+    n->last_seen = wall_now();
+    if (sse_client_feed(&n->sse, p, len, e) < 0) {
+        n->stream_bad = true;
+        err_prefix(e, "event stream: ");
+        return -1;
+    }
+    return 0;
+}
+
+static void stream_start(struct node *n)
+{
+    sse_client_reset(&n->sse);
+    n->stall_ms = DEFAULT_PERIOD_MS + n->conf->timeout_ms;
+    n->stream = rpcclient_stream(n->rc, &n->target, n->events_url, n->conf->timeout_ms,
+                                 stream_data, stream_done, n);
+    loop_timer_arm(n->loop, &n->stall, loop_now(n->loop) + n->stall_ms);
+}
+
+/* ---- polling ---- */
+
 static void came_online(struct node *n, struct xmlrpc_value *processes)
 {
     if (!n->online)
@@ -83,9 +466,29 @@ static void came_online(struct node *n, struct xmlrpc_value *processes)
     n->failures = 0;
     n->last_seen = wall_now();
     set_str(&n->error, NULL);
-    xmlrpc_free(n->processes);
-    n->processes = processes;
-    schedule(n, n->conf->poll_interval_ms);
+    sort_procs(processes);
+    if (n->subscribed && n->events_seen != n->poll_events) {
+        /* events came while the poll was out: they may be newer than its
+         * answer, so only take what events do not carry */
+        size_t lost = 0;
+        for (size_t i = 0; i < n->processes->n; i++) {
+            struct xmlrpc_value *p = n->processes->items[i];
+            lost += copy_poll_only(p, find_proc(processes, str_of(xmlrpc_struct_get(p, "group")),
+                                                str_of(xmlrpc_struct_get(p, "name"))));
+        }
+        n->fields_missing = lost > 0;
+        xmlrpc_free(processes);
+    } else {
+        xmlrpc_free(n->processes);
+        n->processes = processes;
+        n->fields_missing = false;
+    }
+    int64_t next = n->subscribed ? safety_ms(n) : n->conf->poll_interval_ms;
+    if (n->fields_missing) /* not every process polled yet: again, but not at once */
+        next = n->conf->poll_interval_ms;
+    schedule(n, next);
+    if (!n->stream && !n->no_events && loop_now(n->loop) >= n->stream_retry_at)
+        stream_start(n);
 }
 
 static void poll_done(void *arg, struct rpcclient_result *r)
@@ -133,13 +536,15 @@ static void poll_done(void *arg, struct rpcclient_result *r)
     }
     if (n->poll_again) {
         n->poll_again = false;
-        node_poll_now(n);
+        if (!n->poll && !n->subscribed)
+            node_poll_now(n);
     }
 }
 
 static void start_poll(struct node *n)
 {
     n->poll_started = loop_now(n->loop);
+    n->poll_events = n->events_seen;
     if (n->connected) {
         n->poll = rpcclient_call(n->rc, &n->target, "supervisor.getAllProcessInfo", NULL,
                                  n->conf->timeout_ms, poll_done, n);
@@ -170,6 +575,15 @@ static void timer_cb(struct loop *l, void *arg)
         start_poll(n);
 }
 
+/* http://h:p/RPC2 -> http://h:p/api/v1/events (config.c writes /RPC2 last) */
+static char *events_url_of(const char *rpc_url)
+{
+    size_t len = strlen(rpc_url);
+    if (len >= 5 && strcmp(rpc_url + len - 5, "/RPC2") == 0)
+        len -= 5;
+    return xasprintf("%.*s/api/v1/events", (int)len, rpc_url);
+}
+
 void node_init(struct node *n, const struct config_node *cfg, const struct config *conf,
                struct loop *l, struct rpcclient *rc)
 {
@@ -183,12 +597,17 @@ void node_init(struct node *n, const struct config_node *cfg, const struct confi
                                           .username = cfg->username,
                                           .password = cfg->password};
     n->error = xstrdup("not contacted yet");
+    n->events_url = events_url_of(cfg->rpc_url);
+    n->stall_ms = DEFAULT_PERIOD_MS + conf->timeout_ms;
+    sse_client_init(&n->sse, NODE_EVENT_MAX, stream_want, stream_event, n);
     loop_timer_init(&n->timer, timer_cb, n);
+    loop_timer_init(&n->stall, stall_cb, n);
 }
 
 void node_release(struct node *n)
 {
     loop_timer_cancel(n->loop, &n->timer);
+    stream_stop(n);
     if (n->poll)
         rpcclient_cancel(n->rc, n->poll);
     n->poll = NULL;
@@ -197,12 +616,16 @@ void node_release(struct node *n)
     free(n->version);
     free(n->identification);
     free(n->state_name);
+    free(n->events_url);
+    sse_client_release(&n->sse);
     n->processes = NULL;
-    n->error = n->version = n->identification = n->state_name = NULL;
+    n->error = n->version = n->identification = n->state_name = n->events_url = NULL;
 }
 
 void node_poll_now(struct node *n)
 {
+    if (n->subscribed)
+        return; /* the change events follow by themselves */
     if (n->poll) {
         n->poll_again = true; /* its answer may predate the change */
         return;

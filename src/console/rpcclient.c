@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "log.h"
@@ -25,6 +26,11 @@ struct rpcclient_call {
     long timeout_ms;
     bool start_failed; /* reported from the kick timer */
     bool too_big;
+    rpcclient_data_fn data; /* a stream: its bytes go there; NULL: a call */
+    bool checked;           /* a stream's status and type were checked */
+    bool not_a_stream;      /* ... and were not 200 text/event-stream */
+    bool data_failed;       /* data refused the bytes: data_error says why */
+    char data_error[256];
     rpcclient_done_fn done;
     void *arg;
     struct rpcclient_call *prev, *next;
@@ -87,8 +93,26 @@ static void finish(struct rpcclient_call *k, CURLcode code)
     char *fault_string = NULL;
     long http = 0;
     curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &http);
+    r.http_status = http;
 
-    if (k->too_big) {
+    if (k->data_failed) {
+        snprintf(msg, sizeof msg, "%s", k->data_error);
+    } else if (k->data && (k->not_a_stream || http == 404)) {
+        r.not_a_stream = true;
+        if (http == 200)
+            snprintf(msg, sizeof msg, "no event stream (not text/event-stream)");
+        else
+            snprintf(msg, sizeof msg, "no event stream (HTTP %ld)", http);
+    } else if (k->data && http == 200 && code == CURLE_OK) {
+        snprintf(msg, sizeof msg, "the event stream ended");
+    } else if (k->data && http == 200 && (code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR)) {
+        snprintf(msg, sizeof msg, "the event stream was cut");
+    } else if (k->data && http == 401) {
+        snprintf(msg, sizeof msg,
+                 "HTTP 401: unauthorized (check the node's username and password)");
+    } else if (k->data && http != 0 && http != 200) {
+        snprintf(msg, sizeof msg, "HTTP %ld", http); /* the stream refused: 503 when full */
+    } else if (k->too_big) {
         snprintf(msg, sizeof msg, "reply larger than %u MiB", REPLY_MAX >> 20);
     } else if (code == CURLE_OPERATION_TIMEDOUT) {
         r.status = RPCCLIENT_TIMEOUT;
@@ -104,7 +128,7 @@ static void finish(struct rpcclient_call *k, CURLcode code)
     } else if (http == 401) {
         snprintf(msg, sizeof msg,
                  "HTTP 401: unauthorized (check the node's username and password)");
-    } else if (http != 200) {
+    } else if (http != 200 || k->data) {
         snprintf(msg, sizeof msg, "HTTP %ld", http);
     } else if (xmlrpc_parse_response(k->reply.data, k->reply.len, &r.value, &r.fault_code,
                                      &fault_string, &e) < 0) {
@@ -221,10 +245,39 @@ static void kick_cb(struct loop *l, void *arg)
     }
 }
 
+/* A stream's bytes: checked once (HTTP 200, text/event-stream), then
+ * handed over. Returning less than len makes curl fail the transfer. */
+static size_t stream_write(struct rpcclient_call *k, char *p, size_t len)
+{
+    if (!k->checked) {
+        k->checked = true;
+        long http = 0;
+        const char *type = NULL;
+        curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &http);
+        curl_easy_getinfo(k->easy, CURLINFO_CONTENT_TYPE, &type);
+        if (http != 200)
+            return 0; /* finish names the status */
+        if (!type || strncasecmp(type, "text/event-stream", 17) != 0) {
+            k->not_a_stream = true;
+            return 0;
+        }
+    }
+    struct err e;
+    err_clear(&e);
+    if (k->data(k->arg, p, len, &e) < 0) {
+        k->data_failed = true;
+        snprintf(k->data_error, sizeof k->data_error, "%.255s", e.msg);
+        return 0;
+    }
+    return len;
+}
+
 static size_t write_cb(char *p, size_t size, size_t n, void *arg)
 {
     struct rpcclient_call *k = arg;
     size_t len = size * n;
+    if (k->data)
+        return stream_write(k, p, len);
     if (len > REPLY_MAX - k->reply.len) {
         k->too_big = true;
         return 0; /* curl fails the transfer */
@@ -266,20 +319,29 @@ void rpcclient_free(struct rpcclient *c)
     free(c);
 }
 
-static bool setup(struct rpcclient_call *k, const struct rpcclient_target *t)
+static bool setup(struct rpcclient_call *k, const struct rpcclient_target *t, const char *url)
 {
     CURL *h = k->easy;
     bool ok = true;
-    ok &= curl_easy_setopt(h, CURLOPT_URL, t->url) == CURLE_OK;
+    ok &= curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK;
     if (t->unix_path)
         ok &= curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, t->unix_path) == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-    ok &= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, k->timeout_ms) == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, k->timeout_ms) == CURLE_OK;
-    ok &= curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK;
-    ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDS, k->body.data) == CURLE_OK;
-    ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)k->body.len) == CURLE_OK;
+    if (k->data) {
+        /* no cap on the whole: a stream lasts; its owner watches for stalls */
+        ok &= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+        k->headers = curl_slist_append(k->headers, "Accept: text/event-stream");
+    } else {
+        ok &= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, k->timeout_ms) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDS, k->body.data) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)k->body.len) ==
+              CURLE_OK;
+        k->headers = curl_slist_append(k->headers, "Content-Type: text/xml");
+        k->headers = curl_slist_append(k->headers, "Expect:");
+    }
     ok &= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_WRITEDATA, k) == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_PRIVATE, k) == CURLE_OK;
@@ -289,15 +351,12 @@ static bool setup(struct rpcclient_call *k, const struct rpcclient_target *t)
         ok &= curl_easy_setopt(h, CURLOPT_USERNAME, t->username) == CURLE_OK;
         ok &= curl_easy_setopt(h, CURLOPT_PASSWORD, t->password ? t->password : "") == CURLE_OK;
     }
-    k->headers = curl_slist_append(k->headers, "Content-Type: text/xml");
-    k->headers = curl_slist_append(k->headers, "Expect:");
     ok &= k->headers && curl_easy_setopt(h, CURLOPT_HTTPHEADER, k->headers) == CURLE_OK;
     return ok;
 }
 
-struct rpcclient_call *rpcclient_call(struct rpcclient *c, const struct rpcclient_target *t,
-                                      const char *method, const struct xmlrpc_value *params,
-                                      long timeout_ms, rpcclient_done_fn done, void *arg)
+static struct rpcclient_call *new_call(struct rpcclient *c, long timeout_ms,
+                                       rpcclient_done_fn done, void *arg)
 {
     struct rpcclient_call *k = xcalloc(1, sizeof *k);
     k->c = c;
@@ -306,20 +365,46 @@ struct rpcclient_call *rpcclient_call(struct rpcclient *c, const struct rpcclien
     k->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
     buf_init(&k->body);
     buf_init(&k->reply);
-    xmlrpc_write_call(&k->body, method, params);
+    return k;
+}
+
+/* Into the list and the multi handle; a failure is reported from the loop. */
+static void launch(struct rpcclient_call *k, const struct rpcclient_target *t, const char *url)
+{
+    struct rpcclient *c = k->c;
     k->next = c->calls;
     if (c->calls)
         c->calls->prev = k;
     c->calls = k;
     c->ncalls++;
     k->easy = curl_easy_init();
-    if (!k->easy || !setup(k, t) || curl_multi_add_handle(c->multi, k->easy) != CURLM_OK) {
+    if (!k->easy || !setup(k, t, url) || curl_multi_add_handle(c->multi, k->easy) != CURLM_OK) {
         if (k->easy)
             curl_easy_cleanup(k->easy);
         k->easy = NULL;
         k->start_failed = true;
         loop_timer_arm(c->loop, &c->kick, loop_now(c->loop));
     }
+}
+
+struct rpcclient_call *rpcclient_call(struct rpcclient *c, const struct rpcclient_target *t,
+                                      const char *method, const struct xmlrpc_value *params,
+                                      long timeout_ms, rpcclient_done_fn done, void *arg)
+{
+    struct rpcclient_call *k = new_call(c, timeout_ms, done, arg);
+    xmlrpc_write_call(&k->body, method, params);
+    launch(k, t, t->url);
+    return k;
+}
+
+struct rpcclient_call *rpcclient_stream(struct rpcclient *c, const struct rpcclient_target *t,
+                                        const char *url, long connect_timeout_ms,
+                                        rpcclient_data_fn data, rpcclient_done_fn done,
+                                        void *arg)
+{
+    struct rpcclient_call *k = new_call(c, connect_timeout_ms, done, arg);
+    k->data = data;
+    launch(k, t, url);
     return k;
 }
 

@@ -5,6 +5,9 @@
  * the fault or a transport error. Every call has a time cap. Connections to
  * a node are kept and reused (the multi handle's connection cache).
  *
+ * A stream (rpcclient_stream) is a GET whose body is handed over as it
+ * comes, for as long as the node sends it: the nodes' event stream.
+ *
  * It never puts credentials or URLs in its error texts: they reach the API
  * and the log. */
 #ifndef RPCCLIENT_H
@@ -41,6 +44,9 @@ struct rpcclient_result {
     int fault_code;
     const char *fault_string; /* FAULT: borrowed for the callback's duration */
     const char *error; /* TIMEOUT/ERROR: borrowed, e.g. "cannot connect: Connection refused" */
+    long http_status;  /* the node's HTTP status; 0 if none came */
+    bool not_a_stream; /* a stream answered 404 or with another Content-Type than
+                        * text/event-stream: the node has no such stream */
 };
 
 /* Runs from the loop, never from inside rpcclient_call(). The call is freed
@@ -61,6 +67,22 @@ void rpcclient_free(struct rpcclient *c);
 struct rpcclient_call *rpcclient_call(struct rpcclient *c, const struct rpcclient_target *t,
                                       const char *method, const struct xmlrpc_value *params,
                                       long timeout_ms, rpcclient_done_fn done, void *arg);
+/* The bytes of a stream, as they come (only from an HTTP 200 answer of
+ * type text/event-stream). It runs inside curl: it must not start or cancel
+ * calls (arm a timer for that). Returns 0, or -1 + e to end the stream:
+ * done then reports RPCCLIENT_ERROR with e's text. */
+typedef int (*rpcclient_data_fn)(void *arg, const char *p, size_t n, struct err *e);
+
+/* Start GET url on t (t->url is not used) and hand its body to data as it
+ * comes, with no cap on the whole: connect_timeout_ms caps only the
+ * connection, so the owner watches for a stall itself. done runs once when
+ * the stream ends, for whatever reason (status ERROR; "the event stream
+ * ended" when the node closed it cleanly), unless cancelled. The rest is as
+ * rpcclient_call. */
+struct rpcclient_call *rpcclient_stream(struct rpcclient *c, const struct rpcclient_target *t,
+                                        const char *url, long connect_timeout_ms,
+                                        rpcclient_data_fn data, rpcclient_done_fn done,
+                                        void *arg);
 /* Drop a call in flight: done is not called. */
 void rpcclient_cancel(struct rpcclient *c, struct rpcclient_call *call);
 /* Calls in flight (tests, shutdown). */

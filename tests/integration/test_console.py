@@ -453,10 +453,13 @@ def ctx_switches(pid):
 
 def test_console_idle(c_daemons, console):
     """Between two polls, with no client, the console sleeps: no timer but
-    the poll's, no wake-up."""
-    node = c_daemons("n")
+    the poll's, no wake-up. (A polled node: Python's, which has no event
+    stream; a subscribed one is test_console_events.py's.)"""
+    node = c_daemons("n", which="python")
     node.start(node_conf(UNIX, program("svc")))
     wait_for(lambda: (node.dir / "s.sock").exists(), 20, "node socket")
+    wait_for(lambda: unix_rpc(node.dir / "s.sock").supervisor.getProcessInfo("svc")["statename"]
+             == "RUNNING", 20, "svc RUNNING")
     console.start(console_conf([("n", {"url": "unix://%s/s.sock" % node.dir})],
                                poll_interval="60"))
     assert console.login("admin", console.admin_password())[0] == 200
