@@ -44,7 +44,6 @@ struct rpc {
     struct rpc_shared *memo;  /* one reference: see rpc_memo_get */
     uint64_t memo_gen;
     long long memo_now;
-    struct loop_timer memo_drop;
 };
 
 /* ---- results ---- */
@@ -785,16 +784,6 @@ void rpc_kick(struct rpc *r)
 
 /* ---- the memo ---- */
 
-#define MEMO_KEEP_MS 3000
-
-static void memo_drop_cb(struct loop *l, void *arg)
-{
-    (void)l;
-    struct rpc *r = arg;
-    rpc_shared_put(r->memo);
-    r->memo = NULL;
-}
-
 struct rpc_shared *rpc_memo_get(struct rpc *r, uint64_t gen, long long now)
 {
     if (!r->memo || r->memo_gen != gen || r->memo_now != now)
@@ -813,7 +802,6 @@ struct rpc_shared *rpc_memo_set(struct rpc *r, uint64_t gen, long long now, stru
     r->memo = sh;
     r->memo_gen = gen;
     r->memo_now = now;
-    loop_timer_arm(r->s->loop, &r->memo_drop, loop_now(r->s->loop) + MEMO_KEEP_MS);
     return sh;
 }
 
@@ -823,6 +811,8 @@ static void change_cb(void *arg, struct proc *pr, enum proc_state from)
     (void)from;
     struct rpc *r = arg;
     web_note_change(r->web, pr, from);
+    rpc_shared_put(r->memo); /* stale now: not kept until the next call */
+    r->memo = NULL;
     /* evaluated once the state machine has settled, not inside it */
     if (r->pending)
         rpc_kick(r);
@@ -919,7 +909,6 @@ struct rpc *rpc_new(struct supervisor *s)
             r->namespaces[r->nnamespaces++] = xstrdup(pc->name);
     }
     loop_timer_init(&r->kick, kick_cb, r);
-    loop_timer_init(&r->memo_drop, memo_drop_cb, r);
     r->tails = logtail_new(s);
     r->web = web_new(r);
     supervisor_set_change_hook(s, change_cb, r);
@@ -946,7 +935,6 @@ void rpc_free(struct rpc *r)
         return;
     rpc_release_waiters(r);
     loop_timer_cancel(r->s->loop, &r->kick);
-    loop_timer_cancel(r->s->loop, &r->memo_drop);
     rpc_shared_put(r->memo);
     if (r->s->change_arg == r)
         supervisor_set_change_hook(r->s, NULL, NULL);

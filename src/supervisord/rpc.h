@@ -148,8 +148,9 @@ struct supervisor *rpc_supervisor(struct rpc *r);
  * key holds: its owner's generation of what it shows and the second it was
  * made in. get: a new reference, or NULL if there is none for this key.
  * set: takes b (the encoded value) and returns a new reference to the memo
- * made of it. The memo is dropped a few seconds after it was made, so an
- * idle daemon holds no big buffer. */
+ * made of it. The memo goes at the next process state change or when a
+ * newer one replaces it (no timer: an idle daemon never wakes), so it holds
+ * at most one answer's bytes. */
 struct rpc_shared *rpc_memo_get(struct rpc *r, uint64_t gen, long long now);
 struct rpc_shared *rpc_memo_set(struct rpc *r, uint64_t gen, long long now, struct buf *b);
 void rpc_shared_put(struct rpc_shared *sh); /* drop one reference; NULL ok */
