@@ -1,0 +1,252 @@
+// Browser end-to-end test of supervisor-console's web UI, in Debian's
+// chromium driven by playwright-core. Run by
+// tests/integration/test_console_browser.py against a console watching
+// real nodes:
+//   node tests/browser/console.mjs http://127.0.0.1:PORT ARTIFACT_DIR CONFIG_JSON
+// CONFIG_JSON: {"admin": password, "viewer": [name, password],
+//   "nodes": {name: [namespec, ...]}, "stopped": [node, ns],
+//   "remote": [node, ns]} (remote prints "marker <pid>", then a numbered
+//   line every half second). Prints "ok <step>" per step; on failure prints
+//   the error, saves a screenshot in ARTIFACT_DIR and exits 1. Every wait is
+//   on a condition, with a generous deadline.
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2];
+const artifacts = process.argv[3] || '.';
+const cfg = JSON.parse(process.argv[4]);
+const WAIT = 30000;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run'],
+  timeout: 60000,
+});
+let page = null;
+let step = 'start';
+const problems = [];
+
+function ok(name) {
+  console.log('ok ' + name);
+}
+
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(WAIT);
+  const p = await context.newPage();
+  p.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  return p;
+}
+
+const row = (node, ns) => `#procs-body tr[data-node="${node}"][data-ns="${ns}"]`;
+
+/* [node, ns] of every row shown, in order */
+const shownRows = (p) =>
+  p.evaluate(() => [...document.querySelectorAll('#procs-body tr')].map((tr) => [tr.dataset.node, tr.dataset.ns]));
+
+async function waitRows(p, want) {
+  const key = (r) => r.join(' ');
+  const wantKeys = want.map(key).sort();
+  await p.waitForFunction((w) => {
+    const got = [...document.querySelectorAll('#procs-body tr')].map((tr) => tr.dataset.node + ' ' + tr.dataset.ns).sort();
+    return got.length === w.length && got.every((x, i) => x === w[i]);
+  }, wantKeys).catch(async (e) => {
+    throw new Error('rows shown: ' + JSON.stringify(await shownRows(p)) + ', want ' + JSON.stringify(want) + ': ' + e.message);
+  });
+}
+
+async function login(p, user, password) {
+  await p.goto(base + '/');
+  await p.waitForSelector('#login-form');
+  await p.fill('#login-user', user);
+  await p.fill('#login-pass', password);
+  await p.click('#login-submit');
+  await p.waitForSelector('#processes-view:not([hidden])');
+}
+
+const allRows = [];
+for (const [node, list] of Object.entries(cfg.nodes)) for (const ns of list) allRows.push([node, ns]);
+
+try {
+  page = await newPage({ width: 1280, height: 900 });
+
+  step = 'a wrong password is refused';
+  await page.goto(base + '/');
+  await page.waitForSelector('#login-view:not([hidden])');
+  await page.fill('#login-user', 'admin');
+  await page.fill('#login-pass', 'not-the-password');
+  await page.click('#login-submit');
+  await page.waitForFunction(() => /Wrong user name or password/.test(document.getElementById('login-error').textContent));
+  ok(step);
+
+  step = 'log in with the printed admin password: every node, every process';
+  await login(page, 'admin', cfg.admin);
+  await page.waitForFunction((n) => document.querySelectorAll('#nodes li[data-online="yes"]').length === n,
+    Object.keys(cfg.nodes).length);
+  await waitRows(page, allRows);
+  const whoami = await page.textContent('#whoami');
+  if (!/admin \(admin\)/.test(whoami)) throw new Error('whoami: ' + whoami);
+  await page.waitForFunction(() => document.getElementById('conn').dataset.conn === 'live');
+  ok(step);
+
+  step = 'counts at a glance';
+  const running = allRows.length - 1; /* all but the stopped one */
+  await page.waitForFunction((n) => {
+    const b = document.querySelector('#counts button[data-state="RUNNING"] .count-n');
+    return b && b.textContent === String(n);
+  }, running);
+  const stoppedCount = await page.textContent('#counts button[data-state="STOPPED"] .count-n');
+  const fatalCount = await page.textContent('#counts button[data-state="FATAL"] .count-n');
+  if (stoppedCount !== '1' || fatalCount !== '0') throw new Error('counts: stopped ' + stoppedCount + ', fatal ' + fatalCount);
+  ok(step);
+
+  step = 'filter by node';
+  const firstNode = Object.keys(cfg.nodes)[0];
+  await page.selectOption('#f-node', firstNode);
+  await waitRows(page, allRows.filter((r) => r[0] === firstNode));
+  if (!new URL(page.url()).hash.includes('node=' + firstNode)) throw new Error('hash: ' + page.url());
+  ok(step);
+
+  step = 'filter by state (a count is a filter)';
+  await page.selectOption('#f-node', '');
+  await page.click('#counts button[data-state="STOPPED"]');
+  await waitRows(page, [cfg.stopped]);
+  if (!new URL(page.url()).hash.includes('state=STOPPED')) throw new Error('hash: ' + page.url());
+  await page.click('#counts button[data-state="STOPPED"]');
+  await waitRows(page, allRows);
+  ok(step);
+
+  step = 'filter by name: a pattern, or text';
+  await page.fill('#f-name', 'app_*');
+  await waitRows(page, allRows.filter((r) => /^(.*:)?app_[^:]*$/.test(r[1])));
+  const remoteName = cfg.remote[1].replace(/^.*:/, '');
+  const part = remoteName.slice(1, 4);
+  await page.fill('#f-name', part);
+  await waitRows(page, allRows.filter((r) => r[1].includes(part)));
+  ok(step);
+
+  step = 'filters survive a reload (URL hash)';
+  await page.reload();
+  await page.waitForSelector('#processes-view:not([hidden])');
+  await waitRows(page, allRows.filter((r) => r[1].includes(part)));
+  if ((await page.inputValue('#f-name')) !== part) throw new Error('name filter not restored');
+  await page.click('#f-clear');
+  await waitRows(page, allRows);
+  ok(step);
+
+  step = 'restart a process on a remote node: back to RUNNING with a new pid';
+  const [rnode, rns] = cfg.remote;
+  await page.waitForFunction((sel) => {
+    const tr = document.querySelector(sel);
+    return tr && tr.dataset.state === 'RUNNING' && tr.dataset.pid;
+  }, row(rnode, rns));
+  const oldPid = await page.getAttribute(row(rnode, rns), 'data-pid');
+  await page.click(`${row(rnode, rns)} button[data-act="restart"]`);
+  await page.waitForSelector(`${row(rnode, rns)} .result.ok`);
+  await page.waitForFunction(([sel, old]) => {
+    const tr = document.querySelector(sel);
+    return tr && tr.dataset.state === 'RUNNING' && tr.dataset.pid && tr.dataset.pid !== old;
+  }, [row(rnode, rns), oldPid]);
+  const newPid = await page.getAttribute(row(rnode, rns), 'data-pid');
+  console.log('restarted ' + rnode + ' ' + rns + ': pid ' + oldPid + ' -> ' + newPid);
+  ok(step);
+
+  step = 'read its log: the marker line, then a new line followed live';
+  await page.click(`${row(rnode, rns)} button[data-act="log"]`);
+  await page.waitForSelector('#logview:not([hidden])');
+  await page.waitForFunction((pid) => document.getElementById('log-text').textContent.includes('marker ' + pid + '\n'), newPid);
+  /* the highest numbered line after the new marker (evaluated in the page) */
+  const lastAfterMarker = ([pid, n]) => {
+    const t = document.getElementById('log-text').textContent;
+    const after = t.slice(t.lastIndexOf('marker ' + pid + '\n'));
+    const m = after.match(/O(\d{8}) /g) || [];
+    const last = m.length ? parseInt(m[m.length - 1].slice(1), 10) : -1;
+    return n === undefined ? last : last > n;
+  };
+  const seen = await page.evaluate(lastAfterMarker, [newPid]);
+  await page.waitForFunction(lastAfterMarker, [newPid, seen]);
+  ok(step);
+
+  step = 'search the loaded log: highlight, next and previous';
+  await page.fill('#log-search', 'marker ' + newPid);
+  await page.waitForSelector('#log-text mark.current');
+  await page.waitForFunction(() => /^1 of 1$/.test(document.getElementById('log-matches').textContent));
+  await page.fill('#log-search', 'O0000000');
+  await page.waitForFunction(() => document.querySelectorAll('#log-text mark').length >= 2);
+  const before = await page.textContent('#log-matches');
+  await page.click('#log-prev');
+  const after = await page.textContent('#log-matches');
+  if (before === after || !/^\d+ of \d+/.test(after)) throw new Error('prev: ' + before + ' -> ' + after);
+  await page.click('#log-next');
+  if ((await page.textContent('#log-matches')).split(' ')[0] !== before.split(' ')[0])
+    throw new Error('next did not come back: ' + before);
+  await page.fill('#log-search', '');
+  ok(step);
+
+  step = 'stderr tab and closing the log';
+  await page.click('#log-stderr');
+  await page.waitForFunction(() => document.getElementById('logview').dataset.stream === 'stderr');
+  await page.click('#log-close');
+  await page.waitForSelector('#logview', { state: 'hidden' });
+  ok(step);
+
+  step = 'the activity log shows the restart';
+  await page.click('#nav a[data-view="activity"]');
+  await page.waitForSelector('#activity-view:not([hidden])');
+  await page.waitForFunction(([node, ns]) => [...document.querySelectorAll('#audit-body tr')].some((tr) => {
+    const c = [...tr.children].map((td) => td.textContent);
+    return c[1] === 'admin' && c[2] === 'restart' && c[3] === node && c[4] === ns && c[5] === 'ok';
+  }), cfg.remote);
+  await page.fill('#a-user', 'admin');
+  await page.fill('#a-action', 'restart');
+  await page.click('#a-filters button[type="submit"]');
+  await page.waitForFunction(() => document.getElementById('a-shown').textContent === '1 entry');
+  const hash = new URL(page.url()).hash;
+  if (!hash.includes('user=admin') || !hash.includes('action=restart')) throw new Error('hash: ' + hash);
+  ok(step);
+
+  step = 'a viewer (phone width) sees every process, no action, no console error';
+  const vpage = await newPage({ width: 390, height: 800 });
+  const consoleErrors = [];
+  let loggedIn = false;
+  vpage.on('console', (m) => { if (m.type() === 'error' && loggedIn) consoleErrors.push(m.text()); });
+  await login(vpage, cfg.viewer[0], cfg.viewer[1]);
+  loggedIn = true;
+  await waitRows(vpage, allRows);
+  const acts = await vpage.$$('#procs-body button[data-act="start"], #procs-body button[data-act="stop"], ' +
+    '#procs-body button[data-act="restart"], #procs-body input[type="checkbox"]');
+  if (acts.length) throw new Error('a viewer sees ' + acts.length + ' action controls');
+  if (await vpage.isVisible('#bulk')) throw new Error('a viewer sees the bulk actions');
+  if (await vpage.isVisible('#nav a[data-view="users"]')) throw new Error('a viewer sees the users page');
+  await vpage.click(`${row(rnode, rns)} button[data-act="log"]`);
+  await vpage.waitForFunction((pid) => document.getElementById('log-text').textContent.includes('marker ' + pid), newPid);
+  await vpage.click('#log-close');
+  const overflow = await vpage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 1) throw new Error('the page is ' + overflow + ' px wider than a phone');
+  /* two more polls, then no error may have been logged */
+  const polled = await vpage.evaluate(() => performance.getEntriesByType('resource').length);
+  await vpage.waitForFunction((n) => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/processes')).length >= 2 &&
+    performance.getEntriesByType('resource').length > n + 2, polled);
+  if (consoleErrors.length) throw new Error('console errors: ' + consoleErrors.join('; '));
+  ok(step);
+
+  step = 'log out';
+  await vpage.click('#logout');
+  await vpage.waitForSelector('#login-view:not([hidden])');
+  await vpage.reload();
+  await vpage.waitForSelector('#login-view:not([hidden])');
+  ok(step);
+
+  if (problems.length) throw new Error(problems.join('; '));
+  await browser.close();
+  console.log('all ok');
+} catch (e) {
+  console.log('FAILED at "' + step + '": ' + (e && e.stack ? e.stack : e));
+  if (problems.length) console.log('page errors: ' + problems.join('; '));
+  try {
+    await page.screenshot({ path: artifacts + '/console-failure.png', fullPage: true });
+    console.log('screenshot: ' + artifacts + '/console-failure.png');
+  } catch (e2) { /* the browser may be gone */ }
+  await browser.close().catch(() => {});
+  process.exit(1);
+}
