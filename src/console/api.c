@@ -12,14 +12,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "account.h"
 #include "buf.h"
+#include "bulk.h"
 #include "jsonv.h"
 #include "log.h"
 #include "loop.h"
+#include "reply.h"
 #include "session.h"
 #include "xalloc.h"
 
-enum action { ACT_START, ACT_STOP, ACT_RESTART, ACT_LOG };
+enum action { ACT_START, ACT_STOP, ACT_RESTART, ACT_LOG, ACT_RANGE };
 
 /* One call in flight (an action or a log read): its request waits for the
  * node. */
@@ -32,6 +35,7 @@ struct pending {
     bool group; /* ns is "group:*": the ProcessGroup methods */
     char *ns;   /* owned */
     char *user; /* owned: who asked (for the activity log) */
+    long long offset; /* ACT_RANGE: where the read starts */
     struct pending *prev, *next;
 };
 
@@ -41,6 +45,8 @@ struct api {
     struct pending *pending; /* owned list */
     struct store *store;     /* borrowed */
     struct sessions sessions;
+    struct account *account; /* owned: logins and users */
+    struct bulk *bulk;       /* owned: bulk actions and jobs */
 };
 
 static const char *const state_names[] = {"STOPPED",  "STARTING", "RUNNING", "BACKOFF",
@@ -50,87 +56,18 @@ static const char *const state_names[] = {"STOPPED",  "STARTING", "RUNNING", "BA
 
 static json_t *jstr(const char *s)
 {
-    return s ? jsonv_string(s, strlen(s)) : json_null();
-}
-
-static void send_json(struct http_req *req, int status, json_t *body)
-{
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(body);
-    if (!text)
-        abort(); /* only on out-of-memory: every string was made valid */
-    struct buf b;
-    buf_init(&b);
-    buf_puts(&b, text);
-    buf_putc(&b, '\n');
-    free(text);
-    http_add_header(req, "Cache-Control", "no-store");
-    http_respond(req, status, "application/json", b.data, b.len);
-    buf_release(&b);
+    return reply_str(s);
 }
 
 static void send_result(struct http_req *req, json_t *result)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "result", result);
-    send_json(req, 200, o);
+    reply_result(req, 200, result);
 }
 
 static void send_error(struct http_req *req, int status, int code, const char *name,
                        const char *message)
 {
-    json_t *e = json_object();
-    json_object_set_new(e, "code", json_integer(code));
-    json_object_set_new(e, "name", json_string(name));
-    json_object_set_new(e, "message", jstr(message));
-    json_t *o = json_object();
-    json_object_set_new(o, "error", e);
-    send_json(req, status, o);
-}
-
-/* ---- faults: Supervisor's codes, the HTTP status of supervisord's API ---- */
-
-static const struct {
-    int code;
-    const char *name;
-    int status;
-} faults[] = {
-    {1, "UNKNOWN_METHOD", 404},
-    {2, "INCORRECT_PARAMETERS", 400},
-    {3, "BAD_ARGUMENTS", 400},
-    {4, "SIGNATURE_UNSUPPORTED", 500},
-    {6, "SHUTDOWN_STATE", 409},
-    {10, "BAD_NAME", 404},
-    {11, "BAD_SIGNAL", 400},
-    {20, "NO_FILE", 404},
-    {21, "NOT_EXECUTABLE", 422},
-    {30, "FAILED", 500},
-    {40, "ABNORMAL_TERMINATION", 422},
-    {50, "SPAWN_ERROR", 422},
-    {60, "ALREADY_STARTED", 409},
-    {70, "NOT_RUNNING", 409},
-    {80, "SUCCESS", 500},
-    {90, "ALREADY_ADDED", 409},
-    {91, "STILL_RUNNING", 409},
-    {92, "CANT_REREAD", 422},
-};
-
-static const char *fault_name(int code)
-{
-    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-        if (faults[i].code == code)
-            return faults[i].name;
-    return "UNKNOWN";
-}
-
-static void send_fault(struct http_req *req, int code, const char *text)
-{
-    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-        if (faults[i].code == code) {
-            send_error(req, faults[i].status, code, faults[i].name, text);
-            return;
-        }
-    send_error(req, 500, code, "UNKNOWN", text);
+    reply_error(req, status, code, name, message);
 }
 
 /* ---- nodes ---- */
@@ -258,7 +195,7 @@ static void pending_free(struct pending *p)
     free(p);
 }
 
-static const char *const action_names[] = {"start", "stop", "restart", "log"};
+static const char *const action_names[] = {"start", "stop", "restart", "log", "log"};
 
 static bool fault_of(const struct xmlrpc_value *v, int *code, const char **text)
 {
@@ -286,7 +223,7 @@ static int restart_fault(struct http_req *req, struct pending *p, const struct x
     if ((fault_of(v->items[0], &code, &text) && code != 70) ||
         fault_of(v->items[1], &code, &text)) {
         log_info("node '%s': restart '%s': %s", p->node->cfg->name, p->ns, text);
-        send_fault(req, code, text);
+        reply_fault(req, code, text);
         return code ? code : -1;
     }
     return 0;
@@ -304,6 +241,22 @@ static void send_tail(struct http_req *req, const struct xmlrpc_value *v)
     json_object_set_new(o, "data", jsonv_string(v->items[0]->s, v->items[0]->len));
     json_object_set_new(o, "offset", json_integer(v->items[1]->i));
     json_object_set_new(o, "overflow", json_boolean(v->items[2]->i));
+    send_result(req, o);
+}
+
+/* read*Log: a string -> {"data", "offset", "length"}; length counts the
+ * bytes read (the next part starts at offset + length). Past the end of the
+ * file a node answers "" (Python's readFile). */
+static void send_range(struct http_req *req, long long offset, const struct xmlrpc_value *v)
+{
+    if (v->type != XMLRPC_STRING) {
+        send_error(req, 502, 0, "NODE_UNAVAILABLE", "unexpected reply to a log read");
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "data", jsonv_string(v->s, v->len));
+    json_object_set_new(o, "offset", json_integer(offset));
+    json_object_set_new(o, "length", json_integer((json_int_t)v->len));
     send_result(req, o);
 }
 
@@ -325,20 +278,24 @@ static void action_done(void *arg, struct rpcclient_result *r)
         result = "NODE_UNAVAILABLE";
         break;
     case RPCCLIENT_FAULT:
-        if (p->action != ACT_LOG)
+        if (p->action < ACT_LOG)
             log_info("node '%s': %s '%s': %s", p->node->cfg->name, what, p->ns, r->fault_string);
-        send_fault(req, r->fault_code, r->fault_string);
-        result = fault_name(r->fault_code);
+        reply_fault(req, r->fault_code, r->fault_string);
+        result = reply_fault_name(r->fault_code);
         break;
     case RPCCLIENT_OK:
         if (p->action == ACT_LOG) {
             send_tail(req, r->value);
             break;
         }
+        if (p->action == ACT_RANGE) {
+            send_range(req, p->offset, r->value);
+            break;
+        }
         if (p->action == ACT_RESTART) {
             int code = restart_fault(req, p, r->value);
             if (code) {
-                result = code < 0 ? "NODE_UNAVAILABLE" : fault_name(code);
+                result = code < 0 ? "NODE_UNAVAILABLE" : reply_fault_name(code);
                 break;
             }
             /* a group's result is the start's statuses */
@@ -349,7 +306,7 @@ static void action_done(void *arg, struct rpcclient_result *r)
         log_info("node '%s': %s '%s': ok", p->node->cfg->name, what, p->ns);
         break;
     }
-    if (p->action != ACT_LOG) {
+    if (p->action < ACT_LOG) {
         store_audit(p->a->store, p->user, what, p->node->cfg->name, p->ns, result);
         node_poll_now(p->node);
     }
@@ -362,7 +319,7 @@ static void action_abort(void *data, struct http_req *req)
     struct pending *p = data;
     log_info("node '%s': %s '%s': the client left, call cancelled", p->node->cfg->name,
              action_names[p->action], p->ns);
-    if (p->action != ACT_LOG)
+    if (p->action < ACT_LOG)
         store_audit(p->a->store, p->user, action_names[p->action], p->node->cfg->name, p->ns,
                     "cancelled");
     rpcclient_cancel(p->node->rc, p->call);
@@ -456,12 +413,42 @@ static bool query_int(struct http_req *req, const char *key, long long def, long
 
 #define LOG_TAIL_MAX (1 << 20)
 
+/* GET .../log/<stream>/range?offset=&length=: readProcess*Log, a part of
+ * the file from its start (tail reads from its end). */
+static void get_range(struct api *a, struct http_req *req, struct node *n, const char *ns,
+                      bool err, const char *user)
+{
+    long long offset, length;
+    if (!http_req_query(req, "offset") || !http_req_query(req, "length") ||
+        !query_int(req, "offset", 0, 0, INT32_MAX, &offset) ||
+        !query_int(req, "length", 0, 1, LOG_TAIL_MAX, &length)) {
+        send_error(req, 400, 2, "INCORRECT_PARAMETERS",
+                   "offset (0..2147483647) and length (1..1048576) are required");
+        return;
+    }
+    struct pending *p = pending_new(a, req, n, ns, ACT_RANGE, user);
+    p->offset = offset;
+    struct xmlrpc_value *params = xmlrpc_array();
+    xmlrpc_array_push(params, xmlrpc_string(ns));
+    xmlrpc_array_push(params, xmlrpc_int(offset));
+    xmlrpc_array_push(params, xmlrpc_int(length));
+    start_call(p, err ? "supervisor.readProcessStderrLog" : "supervisor.readProcessStdoutLog",
+               params);
+}
+
 static void get_log(struct api *a, struct http_req *req, struct node *n, const char *ns,
                     const char *stream, const char *user)
 {
     long long offset, length;
-    if (strcmp(stream, "stdout") != 0 && strcmp(stream, "stderr") != 0) {
+    static const char range[] = "/range";
+    size_t slen = strcspn(stream, "/");
+    if (slen != 6 || (strncmp(stream, "stdout", 6) != 0 && strncmp(stream, "stderr", 6) != 0) ||
+        (stream[6] && strcmp(stream + 6, range) != 0)) {
         send_error(req, 404, 0, "NOT_FOUND", "no such route");
+        return;
+    }
+    if (stream[6]) {
+        get_range(a, req, n, ns, stream[3] == 'e', user);
         return;
     }
     /* XML-RPC ints are 32 bits */
@@ -510,17 +497,6 @@ static bool host_ok(const char *host)
     return len >= 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == len;
 }
 
-/* Login CSRF: a login posted by a page of another site is refused (a
- * browser sends Origin with a POST; scripts send none). */
-static bool same_origin(const struct http_req *req)
-{
-    const char *origin = http_req_header(req, "Origin");
-    const char *host = http_req_header(req, "Host");
-    if (!origin)
-        return true;
-    return host && strncmp(origin, "http://", 7) == 0 && strcmp(origin + 7, host) == 0;
-}
-
 static bool token_eq(const char *a, const char *b)
 {
     if (!b || strlen(b) != strlen(a))
@@ -535,64 +511,6 @@ static void not_allowed(struct http_req *req, const char *allow)
 {
     http_add_header(req, "Allow", allow);
     send_error(req, 405, 0, "METHOD_NOT_ALLOWED", "method not allowed");
-}
-
-static json_t *session_json(const struct session *s)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "user", jstr(s->user));
-    json_object_set_new(o, "role", json_string(store_role_name(s->role)));
-    json_object_set_new(o, "environments", jstr(s->environments));
-    json_object_set_new(o, "csrf_token", json_string(s->csrf));
-    return o;
-}
-
-static void set_cookie(struct http_req *req, const char *value, bool clear)
-{
-    char *c = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s", SESSION_COOKIE, value,
-                        clear ? "; Max-Age=0" : "");
-    http_add_header(req, "Set-Cookie", c);
-    free(c);
-}
-
-/* POST /api/v1/login {"username", "password"}. The password check costs
- * one yescrypt hash (~70 ms, on the loop): that also slows guessing. */
-static void post_login(struct api *a, struct http_req *req)
-{
-    if (!same_origin(req)) {
-        send_error(req, 403, 0, "FORBIDDEN", "a login from another site's page");
-        return;
-    }
-    size_t len;
-    const char *body = http_req_body(req, &len);
-    json_t *j = json_loadb(body, len, 0, NULL);
-    const char *user = json_string_value(json_object_get(j, "username"));
-    const char *pass = json_string_value(json_object_get(j, "password"));
-    bool printable = user && user[0];
-    for (const char *c = user; printable && *c; c++)
-        printable = (unsigned char)*c >= 0x20 && *c != 0x7f; /* it goes to the log */
-    if (!printable || !pass) {
-        json_decref(j);
-        send_error(req, 400, 2, "INCORRECT_PARAMETERS",
-                   "expected a JSON object with \"username\" (printable) and \"password\"");
-        return;
-    }
-    enum store_role role;
-    char *envs = NULL;
-    if (!store_user_check(a->store, user, pass, &role, &envs)) {
-        store_audit(a->store, user, "login", NULL, NULL, "failed");
-        log_warn("login failed for user '%s'", user);
-        json_decref(j);
-        send_error(req, 401, 0, "UNAUTHORIZED", "bad username or password");
-        return;
-    }
-    struct session *s = session_new(&a->sessions, user, role, envs, loop_clock_ms());
-    free(envs);
-    store_audit(a->store, user, "login", NULL, NULL, "ok");
-    log_info("user '%s' logged in (%s)", user, store_role_name(role));
-    json_decref(j);
-    set_cookie(req, s->id, false);
-    send_result(req, session_json(s));
 }
 
 static void get_audit(struct api *a, struct http_req *req)
@@ -642,7 +560,8 @@ static bool node_route(struct api *a, struct http_req *req, struct session *s, b
     for (int i = 0; i < 3; i++)
         if (*tail && strcmp(tail + 1, action_names[i]) == 0)
             which = i;
-    bool log = strncmp(tail, "/log/", 5) == 0 && !strchr(tail + 5, '/');
+    bool log = strncmp(tail, "/log/", 5) == 0 &&
+               (!strchr(tail + 5, '/') || strcmp(strchr(tail + 5, '/'), "/range") == 0);
     if (!nslen || (which < 0 && !log))
         return false;
     if (which >= 0 && !post) {
@@ -677,6 +596,32 @@ static bool node_route(struct api *a, struct http_req *req, struct session *s, b
     return true;
 }
 
+/* /api/v1/jobs/<id> and /api/v1/jobs/<id>/cancel; false if neither. */
+static bool jobs_route(struct api *a, struct http_req *req, struct session *s, const char *rest,
+                       bool get, bool post)
+{
+    size_t idlen = strcspn(rest, "/");
+    if (!idlen || idlen > 20)
+        return false;
+    char id[21];
+    memcpy(id, rest, idlen);
+    id[idlen] = '\0';
+    if (!rest[idlen]) {
+        if (get)
+            bulk_get_job(a->bulk, req, s, id);
+        else
+            not_allowed(req, "GET, HEAD");
+        return true;
+    }
+    if (strcmp(rest + idlen, "/cancel") != 0)
+        return false;
+    if (post)
+        bulk_cancel_job(a->bulk, req, s, id);
+    else
+        not_allowed(req, "POST");
+    return true;
+}
+
 void api_handle(void *arg, struct http_req *req)
 {
     struct api *a = arg;
@@ -691,7 +636,7 @@ void api_handle(void *arg, struct http_req *req)
     }
     if (strcmp(path, "/api/v1/login") == 0) {
         if (post)
-            post_login(a, req);
+            account_login(a->account, req);
         else
             not_allowed(req, "POST");
         return;
@@ -711,19 +656,47 @@ void api_handle(void *arg, struct http_req *req)
             not_allowed(req, "POST");
             return;
         }
-        store_audit(a->store, s->user, "logout", NULL, NULL, "ok");
-        session_end(&a->sessions, s);
-        set_cookie(req, "", true);
-        send_result(req, json_true());
+        account_logout(a->account, req, s);
         return;
     }
     if (strcmp(path, "/api/v1/session") == 0) {
         if (get)
-            send_result(req, session_json(s));
+            send_result(req, account_session_json(s));
         else
             not_allowed(req, "GET, HEAD");
         return;
     }
+    if (strcmp(path, "/api/v1/session/password") == 0) {
+        if (post)
+            account_password(a->account, req, s);
+        else
+            not_allowed(req, "POST");
+        return;
+    }
+    if (strcmp(path, "/api/v1/users") == 0) {
+        account_users(a->account, req, s);
+        return;
+    }
+    if (strncmp(path, "/api/v1/users/", 14) == 0 && path[14] && !strchr(path + 14, '/')) {
+        account_user(a->account, req, s, path + 14);
+        return;
+    }
+    if (strcmp(path, "/api/v1/actions") == 0) {
+        if (post)
+            bulk_post_actions(a->bulk, req, s);
+        else
+            not_allowed(req, "POST");
+        return;
+    }
+    if (strcmp(path, "/api/v1/jobs") == 0) {
+        if (get)
+            bulk_get_jobs(a->bulk, req, s);
+        else
+            not_allowed(req, "GET, HEAD");
+        return;
+    }
+    if (strncmp(path, "/api/v1/jobs/", 13) == 0 && jobs_route(a, req, s, path + 13, get, post))
+        return;
     if (strcmp(path, "/api/v1/audit") == 0) {
         if (!get)
             not_allowed(req, "GET, HEAD");
@@ -753,13 +726,18 @@ void api_handle(void *arg, struct http_req *req)
 
 /* ---- lifecycle ---- */
 
-struct api *api_new(struct node *nodes, size_t n, struct store *store)
+struct api *api_new(const struct config *cfg, struct loop *l, struct node *nodes, size_t n,
+                    struct store *store, struct hasher *hasher)
 {
     struct api *a = xcalloc(1, sizeof *a);
     a->nodes = nodes;
     a->n = n;
     a->store = store;
     sessions_init(&a->sessions);
+    hasher_attach(hasher, l);
+    store_set_audit_keep(store, cfg->audit_keep);
+    a->account = account_new(store, hasher, &a->sessions, cfg);
+    a->bulk = bulk_new(nodes, n, store);
     return a;
 }
 
@@ -772,6 +750,8 @@ void api_free(struct api *a)
         rpcclient_cancel(p->node->rc, p->call);
         pending_free(p);
     }
+    bulk_free(a->bulk);
+    account_free(a->account);
     sessions_release(&a->sessions);
     free(a);
 }

@@ -1,5 +1,6 @@
 /* api: the console's JSON API (jansson) over http.c: the nodes, every
- * process of every node, and actions forwarded to a node's XML-RPC. An
+ * process of every node, and actions forwarded to a node's XML-RPC; it
+ * routes logins and users to account.c, bulk actions and jobs to bulk.c. An
  * action's request stays open until the node answers or the action times
  * out; a client that leaves cancels its call. Every route but login needs
  * a session (cookie) and every POST its CSRF token; roles and environments
@@ -10,16 +11,21 @@
 
 #include <stddef.h>
 
+#include "config.h"
+#include "hasher.h"
 #include "http.h"
+#include "loop.h"
 #include "node.h"
 #include "store.h"
 
 struct api;
 
-/* nodes (n of them) and store are borrowed and must outlive the api. */
-struct api *api_new(struct node *nodes, size_t n, struct store *store);
-/* Cancels the actions in flight (call after http_free, which aborts their
- * requests). NULL ok. */
+/* All borrowed; they must outlive the api. The hasher is attached to l
+ * here, and the store's activity log pruned to cfg->audit_keep rows. */
+struct api *api_new(const struct config *cfg, struct loop *l, struct node *nodes, size_t n,
+                    struct store *store, struct hasher *hasher);
+/* Cancels the actions, jobs and hashes in flight (call after http_free,
+ * which aborts their requests). NULL ok. */
 void api_free(struct api *a);
 /* The http_handler: arg is the api. */
 void api_handle(void *arg, struct http_req *req);

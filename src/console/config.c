@@ -25,6 +25,9 @@ static void init(struct config *c)
     c->timeout_ms = 10000;
     c->action_timeout_ms = 60000;
     c->retry_max_ms = 30000;
+    c->login_delay_ms = 1000;
+    c->login_delay_max_ms = 900000;
+    c->audit_keep = 100000;
     c->database = xstrdup("console.db");
 }
 
@@ -75,6 +78,19 @@ static int seconds(const struct ini_entry *en, long lo, long hi, long *out, stru
         return bad(e, en->file, en->line, "%s: expected a number of seconds in %s", en->key, range);
     }
     *out = (long)(v * 1000 + 0.5);
+    return 0;
+}
+
+/* A whole number in [lo, hi]. */
+static int count(const struct ini_entry *en, long lo, long hi, long *out, struct err *e)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(en->value, &end, 10);
+    if (end == en->value || *end || errno || v < lo || v > hi)
+        return bad(e, en->file, en->line, "%s: expected a whole number in %ld..%ld", en->key, lo,
+                   hi);
+    *out = v;
     return 0;
 }
 
@@ -227,6 +243,12 @@ static int read_console(struct config *c, const struct ini_section *s, struct er
             r = seconds(en, 100, 3600000, &c->action_timeout_ms, e);
         else if (strcmp(en->key, "retry_max") == 0)
             r = seconds(en, 100, 86400000, &c->retry_max_ms, e);
+        else if (strcmp(en->key, "login_delay") == 0)
+            r = seconds(en, 10, 3600000, &c->login_delay_ms, e);
+        else if (strcmp(en->key, "login_delay_max") == 0)
+            r = seconds(en, 10, 86400000, &c->login_delay_max_ms, e);
+        else if (strcmp(en->key, "audit_keep") == 0)
+            r = count(en, 10, 1000000000, &c->audit_keep, e);
         else if (strcmp(en->key, "database") == 0) {
             r = en->value[0] ? 0 : bad(e, en->file, en->line, "database: a path is required");
             if (r == 0) {
@@ -237,6 +259,13 @@ static int read_console(struct config *c, const struct ini_section *s, struct er
             r = bad(e, en->file, en->line, "unknown key '%s' in [%s]", en->key, s->name);
         if (r < 0)
             return -1;
+    }
+    if (c->login_delay_max_ms < c->login_delay_ms) {
+        const struct ini_entry *en = NULL;
+        for (size_t i = 0; i < s->n; i++)
+            if (strncmp(s->entries[i].key, "login_delay", 11) == 0)
+                en = &s->entries[i];
+        return bad(e, en->file, en->line, "login_delay_max: must not be less than login_delay");
     }
     return 0;
 }

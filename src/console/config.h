@@ -2,7 +2,8 @@
  * into a typed struct config, every value checked, every error with its
  * file and line. Sections:
  *   [console]   listen = host:port (loopback only for now), database (path),
- *               poll_interval, timeout, action_timeout, retry_max (seconds)
+ *               poll_interval, timeout, action_timeout, retry_max,
+ *               login_delay, login_delay_max (seconds), audit_keep (rows)
  *   [node:NAME] url = http://host:port | unix:///path, username, password,
  *               environment
  * The config is a value: nothing else is read from the file later. */
@@ -30,6 +31,9 @@ struct config {
     long timeout_ms;           /* cap of one poll call; default 10 s */
     long action_timeout_ms;    /* cap of start/stop/restart; default 60 s */
     long retry_max_ms;         /* longest wait before retrying an offline node; 30 s */
+    long login_delay_ms;       /* first refusal after 5 failed logins in a row; 1 s */
+    long login_delay_max_ms;   /* the doubling stops here; 15 min */
+    long audit_keep;           /* rows of the activity log kept; 100,000 */
     char *database;            /* owned: SQLite file; default console.db beside the config */
     struct config_node *nodes; /* owned array, in file order */
     size_t nnodes;

@@ -52,6 +52,7 @@ struct http_req {
     void *data;
     http_abort_cb on_abort;
     int watch_fd;
+    char client[64]; /* numeric address, filled on first use */
     bool handled, in_handler, owned, suspended, gone, too_big;
     struct http_req *prev, *next;
 };
@@ -217,6 +218,21 @@ static void req_free(struct http_req *r)
     free(r->method);
     free(r->path);
     free(r);
+}
+
+const char *http_req_client(struct http_req *r)
+{
+    if (!r->client[0]) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        socklen_t len = !sa                        ? 0
+                        : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                    : sizeof(struct sockaddr_in);
+        if (!sa || getnameinfo(sa, len, r->client, sizeof r->client, NULL, 0, NI_NUMERICHOST))
+            snprintf(r->client, sizeof r->client, "?");
+    }
+    return r->client;
 }
 
 static enum MHD_Result queue(struct http_req *r)

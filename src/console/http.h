@@ -41,6 +41,8 @@ const char *http_req_method(const struct http_req *r);
 const char *http_req_path(const struct http_req *r);
 const char *http_req_query(const struct http_req *r, const char *key);   /* NULL if absent */
 const char *http_req_header(const struct http_req *r, const char *name); /* caseless */
+/* The client's numeric address ("127.0.0.1", "::1"; "?" if unknown). */
+const char *http_req_client(struct http_req *r);
 /* The request body (NUL-terminated; *len bytes). */
 const char *http_req_body(const struct http_req *r, size_t *len);
 void http_req_set_data(struct http_req *r, void *data, http_abort_cb on_abort);

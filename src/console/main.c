@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "hasher.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -146,9 +147,13 @@ int main(int argc, char **argv)
         config_release(&cfg);
         return 0;
     }
-    struct store *store = store_open(cfg.database, &e);
+    /* the password hasher forks now, while nothing else exists (no SQLite,
+     * libcurl or loop in the child); --set-user hashes in this process */
+    struct hasher *hasher = set_user ? NULL : hasher_new(&e);
+    struct store *store = set_user || hasher ? store_open(cfg.database, &e) : NULL;
     if (!store) {
         fprintf(stderr, "Error: %s\n", e.msg);
+        hasher_free(hasher);
         config_release(&cfg);
         return 1;
     }
@@ -159,6 +164,7 @@ int main(int argc, char **argv)
         return r;
     }
     if (first_admin(store) < 0) {
+        hasher_free(hasher);
         store_close(store);
         config_release(&cfg);
         return 1;
@@ -168,6 +174,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "Error: cannot initialize libcurl\n");
+        hasher_free(hasher);
         config_release(&cfg);
         return 1;
     }
@@ -181,7 +188,7 @@ int main(int argc, char **argv)
         goto out;
     for (size_t i = 0; i < cfg.nnodes; i++)
         node_init(&nodes[i], &cfg.nodes[i], &cfg, l, rpc);
-    api = api_new(nodes, cfg.nnodes, store);
+    api = api_new(&cfg, l, nodes, cfg.nnodes, store, hasher);
     http = http_new(l, cfg.listen_host, cfg.listen_port, web_handle, api, &e);
     if (!http)
         goto out;
@@ -200,6 +207,7 @@ out:
         fprintf(stderr, "Error: %s\n", e.msg);
     http_free(http);
     api_free(api);
+    hasher_free(hasher);
     for (size_t i = 0; rpc && i < cfg.nnodes; i++)
         node_release(&nodes[i]);
     free(nodes);

@@ -127,3 +127,24 @@ bool session_allows(const struct session *s, const char *environment)
     }
     return false;
 }
+
+struct session *session_by_id(struct sessions *ss, const char *id)
+{
+    for (struct session *s = ss->head; s; s = s->next)
+        if (id_eq(s->id, id, strlen(id)))
+            return s;
+    return NULL;
+}
+
+unsigned sessions_end_user(struct sessions *ss, const char *user, const struct session *keep)
+{
+    unsigned n = 0;
+    for (struct session *s = ss->head, *next; s; s = next) {
+        next = s->next;
+        if (s != keep && strcmp(s->user, user) == 0) {
+            session_end(ss, s);
+            n++;
+        }
+    }
+    return n;
+}

@@ -40,6 +40,12 @@ struct session *session_new(struct sessions *ss, const char *user, enum store_ro
  * expired one is dropped). Touches it. */
 struct session *session_find(struct sessions *ss, const char *cookie_header, int64_t now);
 void session_end(struct sessions *ss, struct session *s);
+/* The live session with this id (64 hex), without touching it; NULL if
+ * none (a request that waited looks its session up again). */
+struct session *session_by_id(struct sessions *ss, const char *id);
+/* End every session of user but keep (NULL: all of them). Returns how
+ * many ended. */
+unsigned sessions_end_user(struct sessions *ss, const char *user, const struct session *keep);
 /* Whether environment is one of the session's (always, when it has none). */
 bool session_allows(const struct session *s, const char *environment);
 

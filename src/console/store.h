@@ -1,8 +1,11 @@
 /* store: the console's SQLite database (one file): users with their
- * password hashes (yescrypt through libcrypt), roles and environments, and
- * the activity log. Each call is one short statement on a local file
- * (WAL, synchronous=NORMAL: no fsync per write); checking a password costs
- * one yescrypt hash (~70 ms) by design, paid only at login. */
+ * password hashes (yescrypt through libcrypt), roles, environments and
+ * creation time, and the activity log, pruned to its newest audit_keep
+ * rows. Each call is one short statement on a local file (WAL,
+ * synchronous=NORMAL: no fsync per write). store_user_set and
+ * store_user_check hash in the calling process (~70 ms: for the command
+ * line and the first start); the API hashes through hasher.h and hands
+ * finished hashes to the store_user_* verbs below. */
 #ifndef CONSOLE_STORE_H
 #define CONSOLE_STORE_H
 
@@ -12,6 +15,8 @@
 #include "err.h"
 
 struct store;
+
+#define STORE_AUDIT_KEEP 100000L /* rows of the activity log kept by default */
 
 enum store_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
 
@@ -36,6 +41,39 @@ int store_user_set(struct store *s, const char *name, const char *password, enum
  * too, so timing does not tell them apart). */
 bool store_user_check(struct store *s, const char *name, const char *password,
                       enum store_role *role, char **environments);
+
+/* A user's row (store_user_get fills it; store_user_release frees it). */
+struct store_user {
+    char *name, *hash, *environments; /* owned */
+    enum store_role role;
+    double created; /* Unix time; 0: unknown (made before it was recorded) */
+};
+
+/* 1 and *u filled when name exists, 0 if not, -1 on a database error. */
+int store_user_get(struct store *s, const char *name, struct store_user *u);
+void store_user_release(struct store_user *u);
+/* The hash an unknown user's password is checked against (so timing does
+ * not tell unknown users apart). Borrowed. */
+const char *store_dummy_hash(const struct store *s);
+/* A new user with a finished hash. -1 + e: ERR_STATE if name exists,
+ * ERR_SYSTEM on a database error. */
+int store_user_add(struct store *s, const char *name, const char *hash, enum store_role role,
+                   const char *environments, struct err *e);
+/* Change what is given (hash/environments NULL, role -1: unchanged). -1 +
+ * e: ERR_NOTFOUND if there is no such user, ERR_SYSTEM. */
+int store_user_update(struct store *s, const char *name, const char *hash, int role,
+                      const char *environments, struct err *e);
+/* -1 + e: ERR_NOTFOUND, ERR_SYSTEM. */
+int store_user_delete(struct store *s, const char *name, struct err *e);
+/* Users with the admin role (-1 on a database error). */
+int store_admin_count(struct store *s);
+/* [{"username","role","environments":[...],"created"}] by name, never a
+ * hash. A new reference; NULL on a database error. */
+json_t *store_user_list(struct store *s);
+
+/* Keep only the newest keep rows of the activity log (<= 0: the default);
+ * prunes at once, then after each row written. */
+void store_set_audit_keep(struct store *s, long keep);
 
 /* One activity: who, what, where (node and process may be NULL), result.
  * Errors are logged, never fatal. */
