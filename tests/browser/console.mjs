@@ -30,6 +30,13 @@ function ok(name) {
   console.log('ok ' + name);
 }
 
+/* CONSOLE_SHOTS=1: a screenshot of each view, to look at the layout */
+let shots = 0;
+async function shot(p, name) {
+  if (!process.env.CONSOLE_SHOTS) return;
+  await p.screenshot({ path: artifacts + '/shot-' + String(++shots).padStart(2, '0') + '-' + name + '.png', fullPage: true });
+}
+
 async function newPage(viewport) {
   const context = await browser.newContext({ viewport });
   context.setDefaultTimeout(WAIT);
@@ -87,6 +94,7 @@ try {
   const whoami = await page.textContent('#whoami');
   if (!/admin \(admin\)/.test(whoami)) throw new Error('whoami: ' + whoami);
   await page.waitForFunction(() => document.getElementById('conn').dataset.conn === 'live');
+  await shot(page, 'overview');
   ok(step);
 
   step = 'counts at a glance';
@@ -171,6 +179,7 @@ try {
   await page.fill('#log-search', 'marker ' + newPid);
   await page.waitForSelector('#log-text mark.current');
   await page.waitForFunction(() => /^1 of 1$/.test(document.getElementById('log-matches').textContent));
+  await shot(page, 'log-search');
   await page.fill('#log-search', 'O0000000');
   await page.waitForFunction(() => document.querySelectorAll('#log-text mark').length >= 2);
   const before = await page.textContent('#log-matches');
@@ -201,6 +210,7 @@ try {
   await page.fill('#a-action', 'restart');
   await page.click('#a-filters button[type="submit"]');
   await page.waitForFunction(() => document.getElementById('a-shown').textContent === '1 entry');
+  await shot(page, 'activity');
   const hash = new URL(page.url()).hash;
   if (!hash.includes('user=admin') || !hash.includes('action=restart')) throw new Error('hash: ' + hash);
   ok(step);
@@ -221,6 +231,7 @@ try {
   await vpage.click(`${row(rnode, rns)} button[data-act="log"]`);
   await vpage.waitForFunction((pid) => document.getElementById('log-text').textContent.includes('marker ' + pid), newPid);
   await vpage.click('#log-close');
+  await shot(vpage, 'phone-viewer');
   const overflow = await vpage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 1) throw new Error('the page is ' + overflow + ' px wider than a phone');
   /* two more polls, then no error may have been logged */

@@ -136,6 +136,8 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
     short = tempfile.mkdtemp(prefix="svb", dir="/tmp")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": short,
            "TMPDIR": short, "LANG": "C.UTF-8", "CHROMIUM": CHROMIUM}
+    if os.environ.get("CONSOLE_SHOTS"):  # screenshots of each view in tmp_path
+        env["CONSOLE_SHOTS"] = "1"
     out_path = tmp_path / "browser.out"
     with open(out_path, "wb") as out:
         p = subprocess.Popen(["node", str(BROWSER_DIR / "console.mjs"),

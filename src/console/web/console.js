@@ -18,6 +18,7 @@
   const ALWAYS_COUNTED = new Set(['RUNNING', 'FATAL', 'STOPPED']);
   const RUNNING_LIKE = new Set(['STARTING', 'RUNNING', 'BACKOFF', 'STOPPING']);
   const FILTERS = ['environment', 'node', 'group', 'name', 'state'];
+  const VIEWS = ['processes', 'activity', 'users', 'account'];
   const ACT_ING = { start: 'starting', stop: 'stopping', restart: 'restarting' };
   const ACT_PAST = { start: 'started', stop: 'stopped', restart: 'restarted' };
   const $ = (id) => document.getElementById(id);
@@ -72,6 +73,17 @@
   function isAdmin() { return !!st.session && st.session.role === 'admin'; }
 
   function nsOf(p) { return p.group === p.name ? p.name : p.group + ':' + p.name; }
+
+  function pad2(n) { return n < 10 ? '0' + n : String(n); }
+
+  /* Supervisor's uptime text: "1:02:03", "2 days, 1:02:03" */
+  function uptime(sec) {
+    sec = Math.max(0, Math.floor(sec));
+    const d = Math.floor(sec / 86400), h = Math.floor(sec / 3600) % 24;
+    const m = Math.floor(sec / 60) % 60, s = sec % 60;
+    const hms = h + ':' + pad2(m) + ':' + pad2(s);
+    return d ? d + (d === 1 ? ' day, ' : ' days, ') + hms : hms;
+  }
 
   function ago(t) {
     if (t === null || t === undefined) return 'never';
@@ -208,10 +220,10 @@
   function route() {
     if (!st.session) return;
     let { view, params } = parseHash();
-    if (!['processes', 'activity', 'users'].includes(view) || (view !== 'processes' && !isAdmin()))
+    if (!VIEWS.includes(view) || ((view === 'activity' || view === 'users') && !isAdmin()))
       view = 'processes';
     st.view = view;
-    for (const v of ['processes', 'activity', 'users']) $(v + '-view').hidden = v !== view;
+    for (const v of VIEWS) $(v + '-view').hidden = v !== view;
     for (const a of document.querySelectorAll('#nav a')) {
       if (a.dataset.view === view) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
@@ -230,8 +242,10 @@
         setSelect($('a-node'), params.get('node') || '');
         setSelect($('a-limit'), params.get('limit') || '100');
         loadNodesOnce().then(() => { fillNodeSelect($('a-node'), params.get('node') || ''); loadAudit(); });
-      } else {
+      } else if (view === 'users') {
         loadUsers();
+      } else {
+        show($('pw-result'), '', '');
       }
     }
   }
@@ -549,6 +563,10 @@
     tr.classList.toggle('offline', !p.node_online);
     setText(r.badge, p.statename);
     let desc = p.description || '';
+    /* a node that pushes changes (event stream) sends no new description:
+     * the uptime is counted here */
+    if (p.statename === 'RUNNING' && p.pid && p.start > 0 && Date.now() / 1000 >= p.start)
+      desc = 'pid ' + p.pid + ', uptime ' + uptime(Date.now() / 1000 - p.start);
     if ((p.statename === 'FATAL' || p.statename === 'BACKOFF') && p.spawnerr && !desc.includes(p.spawnerr))
       desc = desc ? desc + ' (' + p.spawnerr + ')' : p.spawnerr;
     if (!p.node_online) desc = 'node offline; last known: ' + desc;
@@ -745,7 +763,10 @@
       const li = el('li', 'job-item');
       li.dataset.state = it.state;
       li.append(el('span', 'job-item-state', it.state), el('span', 'job-item-name', it.node + ' ' + it.name));
-      if (it.error) li.append(el('span', 'job-item-error', it.error));
+      if (it.error) {
+        const e = it.error;
+        li.append(el('span', 'job-item-error', typeof e === 'object' ? (e.name ? e.name + ': ' : '') + (e.message || '') : e));
+      }
       ol.append(li);
     }
   }
@@ -1018,6 +1039,11 @@
     return e || '';
   }
 
+  /* "a, b" -> ["a", "b"]; "" -> [] (every environment) */
+  function envsList(text) {
+    return text.split(',').map((x) => x.trim()).filter((x) => x);
+  }
+
   async function loadUsers() {
     show($('u-error'), 'error', '');
     const body = $('users-body');
@@ -1066,7 +1092,7 @@
     result.setAttribute('role', 'status');
     const save = button('Save', { 'data-act': 'save', 'aria-label': 'Save ' + name });
     save.addEventListener('click', async () => {
-      const body = { role: role.value, environments: envs.value.trim() };
+      const body = { role: role.value, environments: envsList(envs.value) };
       if (pass.value) body.password = pass.value;
       show(result, 'pending', 'Saving…');
       try {
@@ -1101,12 +1127,12 @@
     ev.preventDefault();
     const result = $('u-add-result');
     const body = {
-      name: $('u-name').value.trim(),
+      username: $('u-name').value.trim(),
       password: $('u-pass').value,
       role: $('u-role').value,
-      environments: $('u-envs').value.trim(),
+      environments: envsList($('u-envs').value),
     };
-    if (!body.name || !body.password) {
+    if (!body.username || !body.password) {
       show(result, 'error', 'A user needs a name and a password.');
       return;
     }
@@ -1114,8 +1140,32 @@
     try {
       await call('POST', 'users', body);
       $('u-add').reset();
-      show(result, 'ok', 'added ' + body.name);
+      show(result, 'ok', 'added ' + body.username);
       loadUsers();
+    } catch (e) {
+      show(result, 'error', errText(e));
+    }
+  }
+
+  /* ---- my password ---- */
+
+  async function changePassword(ev) {
+    ev.preventDefault();
+    const result = $('pw-result');
+    const old = $('pw-old').value, pw = $('pw-new').value;
+    if (pw !== $('pw-again').value) {
+      show(result, 'error', 'The two new passwords differ.');
+      return;
+    }
+    if (pw.length < 8) {
+      show(result, 'error', 'The new password needs 8 characters or more.');
+      return;
+    }
+    show(result, 'pending', 'Changing…');
+    try {
+      await call('POST', 'session/password', { old, new: pw });
+      $('pw-form').reset();
+      show(result, 'ok', 'Password changed.');
     } catch (e) {
       show(result, 'error', errText(e));
     }
@@ -1161,6 +1211,7 @@
   $('a-node').addEventListener('change', () => loadAudit());
   $('a-limit').addEventListener('change', () => loadAudit());
   $('u-add').addEventListener('submit', addUser);
+  $('pw-form').addEventListener('submit', changePassword);
 
   $('log-stdout').addEventListener('click', () => openLog(log.node, log.ns, 'stdout'));
   $('log-stderr').addEventListener('click', () => openLog(log.node, log.ns, 'stderr'));
