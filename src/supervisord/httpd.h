@@ -40,7 +40,9 @@ typedef void (*httpd_abort_cb)(void *arg, struct httpd_req *req);
 
 #define HTTPD_MAX_BODY (2u * 1024 * 1024) /* 413 above */
 #define HTTPD_MAX_CONNECTIONS 512u        /* per server */
-#define HTTPD_CONN_MEMORY (16u * 1024) /* per connection: headers, buffers (MHD zeroes it per request; longer headers: 431) */
+/* Per connection: headers and buffers. MHD zeroes it for every request, so
+ * it is kept small; longer headers get 431. */
+#define HTTPD_CONN_MEMORY (16u * 1024)
 /* Seconds a connection may sit idle (keep-alive) or stall mid-request
  * (a body shorter than its Content-Length) before it is closed. Python's
  * medusa has none; a cap keeps stalled clients from holding slots forever. */
