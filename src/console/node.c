@@ -213,6 +213,7 @@ static void stream_done(void *arg, struct rpcclient_result *r)
      * the stream again later, later still if it keeps failing */
     n->stream_failures++;
     n->stream_retry_at = now + backoff(n, n->stream_failures);
+    n->fresh_next = true;
     if (was)
         log_warn("node '%s': event stream lost: %s", n->cfg->name, r->error);
     else
@@ -545,6 +546,10 @@ static void start_poll(struct node *n)
 {
     n->poll_started = loop_now(n->loop);
     n->poll_events = n->events_seen;
+    /* after a failure or a lost stream, the cached connections may be dead:
+     * a new one says at once whether the node is there */
+    n->target.fresh = !n->connected || n->fresh_next;
+    n->fresh_next = false;
     if (n->connected) {
         n->poll = rpcclient_call(n->rc, &n->target, "supervisor.getAllProcessInfo", NULL,
                                  n->conf->timeout_ms, poll_done, n);

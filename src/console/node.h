@@ -63,6 +63,7 @@ struct node {
     unsigned long events_seen;      /* snapshot and change events applied */
     unsigned long poll_events;      /* events_seen when the poll in flight started */
     bool fields_missing;            /* processes the events told of, not yet polled */
+    bool fresh_next;                /* the next poll opens a new connection */
 };
 
 void node_init(struct node *n, const struct config_node *cfg, const struct config *conf,

@@ -329,6 +329,8 @@ static bool setup(struct rpcclient_call *k, const struct rpcclient_target *t, co
     ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, k->timeout_ms) == CURLE_OK;
+    if (t->fresh)
+        ok &= curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK;
     if (k->data) {
         /* no cap on the whole: a stream lasts; its owner watches for stalls */
         ok &= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) == CURLE_OK;

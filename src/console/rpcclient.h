@@ -29,6 +29,7 @@ struct rpcclient_target {
     const char *unix_path; /* non-NULL: connect to this unix socket instead */
     const char *username;  /* NULL: no auth */
     const char *password;
+    bool fresh;            /* open a new connection (the cached ones may be dead) */
 };
 
 enum rpcclient_status {
