@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "linger.h"
 #include "log.h"
 #include "loop.h"
 #include "xalloc.h"
@@ -47,6 +48,9 @@ struct httpd {
     bool kicked;         /* a resume happened: MHD_run on the next pass */
     struct buf startlog; /* MHD messages while a daemon starts */
     bool starting;
+    struct linger_set *linger; /* owned: sockets closed with their body unread */
+    int *marks;                /* fds of connections to linger on once MHD closes them */
+    size_t nmarks, capmarks;
 };
 
 struct header {
@@ -570,6 +574,45 @@ static enum MHD_Result queue(struct httpd_req *r)
     return ret;
 }
 
+/* This connection will be dropped with its body unread: once MHD has sent
+ * the answer and closes it, it lingers (linger.h). */
+static void mark_linger(struct httpd_req *r)
+{
+    struct httpd *h = r->s->h;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci || h->nmarks >= LINGER_MAX)
+        return;
+    if (h->nmarks == h->capmarks) {
+        h->capmarks = h->capmarks ? 2 * h->capmarks : 4;
+        h->marks = xrealloc(h->marks, h->capmarks * sizeof *h->marks);
+    }
+    h->marks[h->nmarks++] = ci->connect_fd;
+}
+
+static void notify_connection_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                 enum MHD_ConnectionNotificationCode toe)
+{
+    (void)socket_context;
+    struct httpd *h = ((struct httpd_server *)cls)->h;
+    if (toe != MHD_CONNECTION_NOTIFY_CLOSED || h->nmarks == 0)
+        return;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return;
+    for (size_t i = 0; i < h->nmarks; i++) {
+        if (h->marks[i] != ci->connect_fd)
+            continue;
+        h->marks[i] = h->marks[--h->nmarks];
+        /* MHD closes its fd right after this: a duplicate keeps the socket */
+        int fd = fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd >= 0)
+            linger_add(h->linger, fd);
+        return;
+    }
+}
+
 /* An answer from httpd itself (401, 413), before or after the body. */
 static enum MHD_Result early(struct httpd_req *r, int status, bool unauthorized)
 {
@@ -645,16 +688,21 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
             errno = 0;
             char *end;
             unsigned long long v = strtoull(cl, &end, 10);
-            if (end != cl && (errno == ERANGE || v > HTTPD_MAX_BODY))
+            if (end != cl && (errno == ERANGE || v > HTTPD_MAX_BODY)) {
+                if (v > 0)
+                    mark_linger(r);
                 return r->unauthorized ? early(r, 401, true) : early(r, 413, false);
+            }
         }
         return MHD_YES;
     }
 
     if (*upload_data_size) {
         /* only a chunked body can get here past the cap: drop it */
-        if (*upload_data_size > HTTPD_MAX_BODY - r->received)
+        if (*upload_data_size > HTTPD_MAX_BODY - r->received) {
+            mark_linger(r);
             return MHD_NO;
+        }
         r->received += *upload_data_size;
         /* an unauthorized body is read and dropped, as medusa does: a
          * client still sending it would otherwise fail on a closed socket
@@ -789,6 +837,7 @@ static int server_start(struct httpd *h, struct httpd_server *s, int fd, struct 
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONN_MEMORY,
                             MHD_OPTION_CONNECTION_TIMEOUT, HTTPD_CONN_TIMEOUT,
                             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify_connection_cb, s,
                             MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s, MHD_OPTION_END);
     h->starting = false;
     if (!s->d) {
@@ -814,6 +863,7 @@ struct httpd *httpd_new(struct loop *l, const struct server_config *servers, con
     h->timeout = HTTPD_CONN_TIMEOUT;
     buf_init(&h->startlog);
     loop_timer_init(&h->timer, timer_cb, h);
+    h->linger = linger_new(l);
     h->srv = xcalloc(n ? n : 1, sizeof *h->srv);
     h->n = n;
     for (size_t i = 0; i < n; i++) {
@@ -878,6 +928,8 @@ void httpd_free(struct httpd *h)
     while (h->reqs)
         req_free(h->reqs);
     loop_timer_cancel(h->loop, &h->timer);
+    linger_free(h->linger);
+    free(h->marks);
     buf_release(&h->startlog);
     free(h->srv);
     free(h);

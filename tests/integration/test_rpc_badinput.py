@@ -401,6 +401,21 @@ def test_oversized(sv):
             s.close()
         assert got[0] == 413, got
         assert_unaffected(sv, "3 MB Content-Length, no body")
+        # a client that sends the body after the answer (as xmlrpc.client
+        # does: it writes the whole request before reading) finishes sending
+        # without a reset: the server drops what follows its answer
+        for tcp in (False, True):
+            s = connect(sv, tcp)
+            try:
+                s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Length: 3000000\r\n\r\n")
+                got = parse_response(read_all(s, sv.prompt))
+                assert got[0] == 413, got
+                s.sendall(b"a" * 3000000)
+                s.shutdown(socket.SHUT_WR)
+                assert s.recv(1) == b""
+            finally:
+                s.close()
+        assert_unaffected(sv, "3 MB body sent after the 413")
         # a length past 64 bits
         got = parse_response(exchange(sv, post(b"x", length=b"9" * 30)))
         assert got[0] == 413, got
