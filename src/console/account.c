@@ -558,8 +558,14 @@ static void apply_change(struct op *op, const char *hash)
     }
     /* the user's other sessions end: they were opened with the old
      * password, role or environments */
-    const struct session *keep = op->sid[0] ? session_by_id(a->ss, op->sid) : NULL;
+    struct session *keep = op->sid[0] ? session_by_id(a->ss, op->sid) : NULL;
     unsigned ended = sessions_end_user(a->ss, op->user, keep);
+    if (keep && op->role >= 0) /* an admin's own change: this session follows it */
+        keep->role = (enum store_role)op->role;
+    if (keep && op->envs) {
+        free(keep->environments);
+        keep->environments = xstrdup(op->envs);
+    }
     store_audit(a->store, op->actor, what, NULL, op->user, "ok");
     log_info("user '%s': %s of user '%s' (%u other sessions ended)", op->actor,
              op->kind == OP_USER_CHANGE ? "change" : "password change", op->user, ended);

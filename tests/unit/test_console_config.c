@@ -30,6 +30,9 @@ static void test_defaults(void **state)
     assert_int_equal(c.timeout_ms, 10000);
     assert_int_equal(c.action_timeout_ms, 60000);
     assert_int_equal(c.retry_max_ms, 30000);
+    assert_int_equal(c.login_delay_ms, 1000);
+    assert_int_equal(c.login_delay_max_ms, 900000);
+    assert_int_equal(c.audit_keep, 100000);
     assert_int_equal(c.nnodes, 1);
     assert_string_equal(c.nodes[0].name, "a");
     assert_string_equal(c.nodes[0].unix_path, "/run/s.sock");
@@ -46,6 +49,7 @@ static void test_keys(void **state)
     struct err e;
     const char *text = "[console]\nlisten = [::1]:0\npoll_interval = 0.5\ntimeout = 2\n"
                        "action_timeout = 30 ; comment\nretry_max = 4\ndatabase = /x/c.db\n"
+                       "login_delay = 0.25\nlogin_delay_max = 60\naudit_keep = 500\n"
                        "[node:web-1.a]\nurl = http://h.example\nusername = u\npassword = p\n"
                        "environment = prod\n"
                        "[node:b]\nurl = http://127.0.0.1:9001/\n";
@@ -56,6 +60,9 @@ static void test_keys(void **state)
     assert_int_equal(c.timeout_ms, 2000);
     assert_int_equal(c.action_timeout_ms, 30000);
     assert_int_equal(c.retry_max_ms, 4000);
+    assert_int_equal(c.login_delay_ms, 250);
+    assert_int_equal(c.login_delay_max_ms, 60000);
+    assert_int_equal(c.audit_keep, 500);
     assert_string_equal(c.database, "/x/c.db");
     assert_int_equal(c.nnodes, 2);
     assert_string_equal(c.nodes[0].url, "http://h.example:80");
@@ -96,6 +103,16 @@ static void test_errors(void **state)
         {"[console]\ndatabase =\n[node:a]\nurl=unix:///s\n",
          "c.conf:2: database: a path is required"},
         {"[node:a]\nurl=unix:///s\n", "c.conf: no [console] section"},
+        {"[console]\naudit_keep = 9\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: audit_keep: expected a whole number in 10..1000000000"},
+        {"[console]\naudit_keep = 1e6\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: audit_keep: expected a whole number in 10..1000000000"},
+        {"[console]\nlogin_delay = 0\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: login_delay: expected a number of seconds in 0.01..3600"},
+        {"[console]\nlogin_delay_max = 86401\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: login_delay_max: expected a number of seconds in 0.01..86400"},
+        {"[console]\nlogin_delay = 5\nlogin_delay_max = 2\n[node:a]\nurl=unix:///s\n",
+         "c.conf:3: login_delay_max: must not be less than login_delay"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct config c;
