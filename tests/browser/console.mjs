@@ -5,8 +5,11 @@
 //   node tests/browser/console.mjs http://127.0.0.1:PORT ARTIFACT_DIR CONFIG_JSON
 // CONFIG_JSON: {"admin": password, "viewer": [name, password],
 //   "nodes": {name: [namespec, ...]}, "stopped": [node, ns],
-//   "remote": [node, ns]} (remote prints "marker <pid>", then a numbered
-//   line every half second). Prints "ok <step>" per step; on failure prints
+//   "remote": [node, ns], "big": [node, ns], "group": name,
+//   "rolling": [[node, ns], ...]}: remote prints
+//   "marker <pid>", then a numbered line every half second; big wrote 3000
+//   numbered lines; group is a group on two nodes; rolling: 3 [node, ns]
+//   to restart as a selection. Prints "ok <step>" per step; on failure prints
 //   the error, saves a screenshot in ARTIFACT_DIR and exits 1. Every wait is
 //   on a condition, with a generous deadline.
 import { chromium } from 'playwright-core';
@@ -192,11 +195,94 @@ try {
   await page.fill('#log-search', '');
   ok(step);
 
+  step = 'load earlier parts of a log';
+  await page.click('#log-close');
+  await page.click(`${row(...cfg.big)} button[data-act="log"]`);
+  const logText = () => page.evaluate(() => document.getElementById('log-text').textContent);
+  await page.waitForFunction(() => /O00002999 /.test(document.getElementById('log-text').textContent));
+  if (/O00000000 /.test(await logText())) throw new Error('the whole log came at once');
+  for (let i = 0; i < 10 && !(await page.isDisabled('#log-earlier')); i++) {
+    const before = (await logText()).length;
+    await page.click('#log-earlier');
+    await page.waitForFunction(
+      (n) => document.getElementById('log-text').textContent.length > n || document.getElementById('log-earlier').disabled,
+      before,
+    );
+  }
+  const lines = (await logText()).match(/O\d{8} /g) || [];
+  if (lines.length !== 3000 || lines[0] !== 'O00000000 ' || new Set(lines).size !== 3000)
+    throw new Error('earlier parts: ' + lines.length + ' lines, first ' + lines[0]);
+  ok(step);
+
   step = 'stderr tab and closing the log';
   await page.click('#log-stderr');
   await page.waitForFunction(() => document.getElementById('logview').dataset.stream === 'stderr');
   await page.click('#log-close');
   await page.waitForSelector('#logview', { state: 'hidden' });
+  ok(step);
+
+  const pidsOf = (rows) => page.evaluate((sels) => sels.map((s) => document.querySelector(s).dataset.pid), rows.map((r) => row(...r)));
+  const waitNewPids = (rows, old) => page.waitForFunction(([sels, o]) => sels.every((s, i) => {
+    const tr = document.querySelector(s);
+    return tr && tr.dataset.state === 'RUNNING' && tr.dataset.pid && tr.dataset.pid !== o[i];
+  }), [rows.map((r) => row(...r)), old]);
+  async function confirmAndFollow(total) {
+    await page.waitForSelector('#confirm:not([hidden])');
+    await page.click('#confirm-yes');
+    await page.waitForSelector('#job:not([hidden])');
+    await page.waitForFunction(() => document.getElementById('job').dataset.state !== 'running');
+    const j = await page.evaluate(() => ({
+      state: document.getElementById('job').dataset.state,
+      value: document.getElementById('job-progress').value,
+      max: document.getElementById('job-progress').max,
+      items: [...document.querySelectorAll('#job-items li')].map((li) => li.dataset.state),
+      text: document.getElementById('job-items').textContent,
+    }));
+    if (j.max !== total || j.items.length !== total) throw new Error('job: ' + JSON.stringify(j));
+    return j;
+  }
+
+  step = 'restart a group across nodes (the filter is the selector)';
+  const groupRows = allRows.filter((r) => r[1] === cfg.group || r[1].startsWith(cfg.group + ':'));
+  if (new Set(groupRows.map((r) => r[0])).size < 2) throw new Error('the group is on one node only');
+  await page.selectOption('#f-group', cfg.group);
+  await waitRows(page, groupRows);
+  let old = await pidsOf(groupRows);
+  await page.waitForFunction((n) => document.getElementById('bulk-target').textContent.includes('the ' + n + ' shown (group'), groupRows.length);
+  await page.click('[data-bulk="restart"]');
+  let job = await confirmAndFollow(groupRows.length);
+  if (job.state !== 'done' || job.value !== groupRows.length || job.items.some((x) => x !== 'ok'))
+    throw new Error('group restart: ' + JSON.stringify(job));
+  await waitNewPids(groupRows, old);
+  ok(step);
+
+  step = 'a bulk action that fails shows why, item by item';
+  await page.click('[data-bulk="start"]');
+  job = await confirmAndFollow(groupRows.length);
+  if (job.state !== 'failed' || !job.items.every((x) => x === 'error') || !job.text.includes('ALREADY_STARTED'))
+    throw new Error('start of running processes: ' + JSON.stringify(job));
+  await page.click('#f-clear');
+  await waitRows(page, allRows);
+  ok(step);
+
+  step = 'rolling restart of a selection, 2 at a time, with progress';
+  const picked = cfg.rolling;
+  for (const r of picked) await page.check(`${row(...r)} input[type="checkbox"]`);
+  await page.waitForFunction(() => document.getElementById('bulk-target').textContent === 'Act on 3 selected:');
+  old = await pidsOf(picked);
+  await page.fill('#batch', '2');
+  await page.click('[data-bulk="rolling"]');
+  await page.waitForFunction(() => /Rolling restart of 3 selected, 2 at a time/.test(document.getElementById('confirm-text').textContent));
+  job = await confirmAndFollow(3);
+  if (job.state !== 'done' || job.value !== 3 || job.items.some((x) => x !== 'ok'))
+    throw new Error('rolling restart: ' + JSON.stringify(job));
+  if (!/Rolling restart, 2 at a time/.test(await page.textContent('#job-title'))) throw new Error('job title');
+  await waitNewPids(picked, old);
+  await shot(page, 'rolling-restart');
+  await page.uncheck(`${row(...picked[0])} input[type="checkbox"]`);
+  await page.uncheck(`${row(...picked[1])} input[type="checkbox"]`);
+  await page.uncheck(`${row(...picked[2])} input[type="checkbox"]`);
+  await page.click('#job-close');
   ok(step);
 
   step = 'the activity log shows the restart';
@@ -209,10 +295,35 @@ try {
   await page.fill('#a-user', 'admin');
   await page.fill('#a-action', 'restart');
   await page.click('#a-filters button[type="submit"]');
-  await page.waitForFunction(() => document.getElementById('a-shown').textContent === '1 entry');
+  await page.waitForFunction((n) => document.getElementById('a-shown').textContent === n + ' entries', 1 + cfg.rolling.length + 2);
   await shot(page, 'activity');
   const hash = new URL(page.url()).hash;
   if (!hash.includes('user=admin') || !hash.includes('action=restart')) throw new Error('hash: ' + hash);
+  ok(step);
+
+  step = 'users: add, refused, change, delete';
+  await page.click('#nav a[data-view="users"]');
+  await page.waitForSelector('#users-body tr[data-user="admin"]');
+  await page.waitForSelector(`#users-body tr[data-user="${cfg.viewer[0]}"]`);
+  await page.fill('#u-name', 'ursula');
+  await page.fill('#u-pass', 'short');
+  await page.selectOption('#u-role', 'operator');
+  await page.fill('#u-envs', 'staging, qa');
+  await page.click('#u-add button[type="submit"]');
+  await page.waitForFunction(() => /password/.test(document.querySelector('#u-add-result.error')?.textContent || ''));
+  await page.fill('#u-pass', 'a-long-enough-password');
+  await page.click('#u-add button[type="submit"]');
+  const urow = '#users-body tr[data-user="ursula"]';
+  await page.waitForSelector(urow);
+  if ((await page.inputValue(urow + ' input:not([type="password"])')) !== 'staging,qa')
+    throw new Error('environments: ' + (await page.inputValue(urow + ' input')));
+  await shot(page, 'users');
+  await page.selectOption(urow + ' select', 'viewer');
+  await page.click(urow + ' button[data-act="save"]');
+  await page.waitForSelector(urow + ' .result.ok');
+  await page.click(urow + ' button[data-act="delete"]');
+  await page.click(urow + ' button[data-act="delete"]');
+  await page.waitForSelector(urow, { state: 'detached' });
   ok(step);
 
   step = 'a viewer (phone width) sees every process, no action, no console error';

@@ -9,6 +9,7 @@ no action and the page logs no error."""
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,7 @@ startsecs=0
 stopwaitsecs=5
 """
 IDLE = "[program:idle]\ncommand={helpers}/sleeper 1000\nautostart=false\n"
+BIG = "[program:big]\ncommand={helpers}/spewer -n 3000\nstartsecs=0\n"  # 141 KB of log
 
 
 @pytest.fixture
@@ -100,12 +102,12 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
         pytest.skip(why)
     port = free_port()
     c1 = c_daemons("c1")
-    c1.start(node_conf(UNIX, program("app", 2)))
+    c1.start(node_conf(UNIX, program("app", 2) + BIG))
     c2 = c_daemons("c2")
     c2.start(node_conf("[inet_http_server]\nport=127.0.0.1:%d\nusername=admin\npassword=%s\n"
                        % (port, SECRET), program("web") + IDLE))
     py = c_daemons("py", which="python")
-    py.start(node_conf(UNIX, program("worker") + TICK))
+    py.start(node_conf(UNIX, program("worker") + program("web") + TICK))
     for d in (c1, py):
         wait_for(lambda d=d: (d.dir / "s.sock").exists(), 20, "%s socket" % d.impl)
     text = console_conf([
@@ -120,17 +122,20 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
     assert console.login("vera", "pw-vera-" + SECRET)[0] == 200
     # start once every node is polled and every autostarted process RUNNING
     wait_for(lambda: len([p for p in console.get("/api/v1/processes")
-                          if p["statename"] == "RUNNING"]) == 5, 30, "every node polled")
+                          if p["statename"] == "RUNNING"]) == 7, 30, "every node polled")
 
     py_rpc = unix_rpc(py.dir / "s.sock")
     old_pid = py_rpc.supervisor.getProcessInfo("tick")["pid"]
     cfg = {
         "admin": admin_pw,
         "viewer": ["vera", "pw-vera-" + SECRET],
-        "nodes": {"c1": ["app:app_0", "app:app_1"], "c2": ["idle", "web"],
-                  "py": ["tick", "worker"]},
+        "nodes": {"c1": ["app:app_0", "app:app_1", "big"], "c2": ["idle", "web"],
+                  "py": ["tick", "web", "worker"]},
         "stopped": ["c2", "idle"],
         "remote": ["py", "tick"],
+        "big": ["c1", "big"],
+        "group": "web",
+        "rolling": [["c1", "app:app_0"], ["c2", "web"], ["py", "worker"]],
     }
     # chromium's singleton socket path must fit in sun_path: a short TMPDIR
     short = tempfile.mkdtemp(prefix="svb", dir="/tmp")
@@ -167,6 +172,12 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
     assert "restarted py tick: pid %d -> %d" % (old_pid, info["pid"]) in out
     # and from the console's activity log
     console.login("admin", admin_pw)
-    rows = console.get("/api/v1/audit?user=admin&action=restart")
-    assert [(r["node"], r["process"], r["result"]) for r in rows] == [("py", "tick", "ok")]
+    def acts(action):  # a lone program's namespec is "web" or "web:web"
+        return sorted((r["node"], re.sub(r"^([^:]+):\1$", r"\1", r["process"]), r["result"])
+                      for r in console.get("/api/v1/audit?user=admin&action=" + action))
+    assert acts("restart") == sorted(
+        [("py", "tick", "ok"), ("c2", "web", "ok"), ("py", "web", "ok"),
+         ("c1", "app:app_0", "ok"), ("c2", "web", "ok"), ("py", "worker", "ok")])
+    assert acts("start") == [("c2", "web", "ALREADY_STARTED"), ("py", "web", "ALREADY_STARTED")]
+    assert [r[1] for r in acts("user_add") + acts("user_delete")] == ["ursula", "ursula"]
     assert console.get("/api/v1/audit?user=vera&action=login")[0]["result"] == "ok"

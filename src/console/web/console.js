@@ -67,6 +67,10 @@
   function show(resultEl, cls, text) {
     resultEl.className = 'result ' + cls;
     resultEl.textContent = text || '';
+    clearTimeout(resultEl._fade);
+    /* a success says so for a while; an error stays until the next try */
+    if (cls === 'ok' && resultEl.closest('td'))
+      resultEl._fade = setTimeout(() => { if (resultEl.className === 'result ok') resultEl.textContent = ''; }, 10000);
   }
 
   function isOperator() { return !!st.session && st.session.role !== 'viewer'; }
@@ -144,11 +148,20 @@
     $('login-user').focus();
   }
 
-  function sessionLost() {
+  /* Whatever the last user had open goes. */
+  function leave() {
     st.session = null;
     stopPolling();
     closeLog();
     stopJob();
+    st.job = null;
+    renderJob(null);
+    cancelBulk();
+    show($('bulk-result'), '', '');
+  }
+
+  function sessionLost() {
+    leave();
     showLogin('Your session ended: log in again.');
   }
 
@@ -195,10 +208,7 @@
 
   async function logout() {
     try { await call('POST', 'logout'); } catch (e) { /* ended anyway */ }
-    st.session = null;
-    stopPolling();
-    closeLog();
-    stopJob();
+    leave();
     showLogin('');
   }
 
@@ -672,6 +682,8 @@
     if (!isOperator()) return;
     const b = bulkSelector();
     setText($('bulk-target'), 'Act on ' + b.text + ':');
+    /* a confirmation asked about other processes than these is void */
+    if (pendingBulk && pendingBulk.text !== b.text) cancelBulk();
     for (const btn of document.querySelectorAll('[data-bulk]')) btn.disabled = b.n === 0;
   }
 
@@ -691,16 +703,20 @@
       body.rolling = n;
       text = 'Rolling restart of ' + b.text + ', ' + n + ' at a time';
     }
-    pendingBulk = body;
+    pendingBulk = { body, text: b.text };
     setText($('confirm-text'), text + '?');
     $('confirm').hidden = false;
     $('confirm-yes').focus();
   }
 
-  async function runBulk() {
-    const body = pendingBulk;
+  function cancelBulk() {
     pendingBulk = null;
     $('confirm').hidden = true;
+  }
+
+  async function runBulk() {
+    const body = pendingBulk && pendingBulk.body;
+    cancelBulk();
     if (!body) return;
     show($('bulk-result'), 'pending', 'Sending…');
     try {
@@ -1204,7 +1220,7 @@
   });
   for (const b of document.querySelectorAll('[data-bulk]')) b.addEventListener('click', () => askBulk(b.dataset.bulk));
   $('confirm-yes').addEventListener('click', runBulk);
-  $('confirm-no').addEventListener('click', () => { pendingBulk = null; $('confirm').hidden = true; });
+  $('confirm-no').addEventListener('click', cancelBulk);
   $('job-cancel').addEventListener('click', cancelJob);
   $('job-close').addEventListener('click', () => { stopJob(); st.job = null; renderJob(null); });
   $('a-filters').addEventListener('submit', loadAudit);
