@@ -203,7 +203,7 @@ run:
 # doc/bench.md): make bench [QUICK=1]. Results in $(O)/bench/results.jsonl.
 bench:
 	@sh scripts/deps
-	@$(MAKE) --no-print-directory $(O)/supervisord $(O)/supervisorctl $(O)/bench/streamer
+	@$(MAKE) --no-print-directory $(O)/supervisord $(O)/supervisorctl $(O)/supervisor-console $(O)/bench/streamer
 	@O=$(O) QUICK=$(QUICK) sh bench/run
 
 $(O)/bench/streamer: bench/streamer.c

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import drv_console  # noqa: E402
 import drv_ctl  # noqa: E402
 import drv_dashboard  # noqa: E402
 import drv_logcap  # noqa: E402
@@ -30,12 +31,12 @@ FULL = dict(ns=[1, 100, 1000], sessions=3, idle_windows=6, idle_secs=5.0, wrk_se
             wrk_max_secs=60.0, wrk_reps=3, respawn_reps=10, ctl_runs=20, ctl_budget=10.0,
             ctl_min_runs=3, cross_ctl=True,
             stopstart_reps=2, dash_reps=10, dash_rounds=3,
-            logcap_bytes=256 << 20, logcap_reps=2)
+            logcap_bytes=256 << 20, logcap_reps=2, console_refreshes=10, console_rounds=5)
 QUICK = dict(ns=[1, 100, 1000], sessions=1, idle_windows=3, idle_secs=1.0, wrk_secs=1.0,
              wrk_max_secs=6.0, wrk_reps=2, respawn_reps=3, ctl_runs=5, ctl_budget=2.0,
              ctl_min_runs=2, cross_ctl=False,
              stopstart_reps=1, dash_reps=3, dash_rounds=1,
-             logcap_bytes=32 << 20, logcap_reps=1)
+             logcap_bytes=32 << 20, logcap_reps=1, console_refreshes=3, console_rounds=2)
 
 
 def say(msg):
@@ -174,6 +175,30 @@ class Run:
             self.measure("log capture %d MiB x %d" % (p["logcap_bytes"] >> 20, p["logcap_reps"]),
                          d, logcap)
 
+    # ------------------------------------------------------------ the console
+    def console(self, tmproot):
+        """supervisor-console over 50 simulated nodes of 100 processes
+        (drv_console.py); N is the number of processes."""
+        n = drv_console.NODES * drv_console.PROCS
+        binary = os.path.abspath(os.path.join(self.args.build, "supervisor-console"))
+        say("console N=%d (%d nodes)" % (n, drv_console.NODES))
+        if not os.access(binary, os.X_OK):
+            self.skipped.append("console: %s not built" % binary)
+            say("skipped: %s not built" % binary)
+            return
+        try:
+            figures = drv_console.run(binary, tmproot, self.p["console_refreshes"],
+                                      self.p["console_rounds"])
+        except Exception as e:  # noqa: BLE001 - one measure's failure
+            self.failures.append("console: %s" % e)
+            say("FAILED: %s" % e)
+            return
+        units = {"console_refresh_bytes": "B"}
+        for metric, values in figures.items():
+            unit = units.get(metric, "KiB" if metric.endswith("_kib") else "ms")
+            self.add(metric, n, "ours", values, unit, "lower", nodes=drv_console.NODES)
+        self.results.flush()
+
     # ------------------------------------------------------------ the run
     def run(self):
         t0 = time.monotonic()
@@ -181,6 +206,7 @@ class Run:
             self.results.run_id, "quick" if self.args.quick else "full", self.impls[1][1],
             self.args.supervisorctl or "(none: Python's supervisorctl against both)"))
         with tempfile.TemporaryDirectory(prefix="supervisor-bench-") as tmproot:
+            self.console(tmproot)
             for n in self.p["ns"]:
                 for rep in range(self.p["sessions"]):
                     # Alternate who goes first so drift hits both alike.
@@ -212,12 +238,15 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--build", default="build", help="the build dir (make's O)")
     ap.add_argument("--ns", help="comma-separated N list (overrides the preset)")
+    ap.add_argument("--console-only", action="store_true",
+                    help="only the console's measures (no supervisord session)")
     args = ap.parse_args()
     args.supervisord = os.path.join(args.build, "supervisord")
     args.streamer = os.path.abspath(os.path.join(args.build, "bench", "streamer"))
     args.out = os.path.join(args.build, "bench")
     args.supervisorctl = find_ctl(args.build)
-    for path in (args.supervisord, args.streamer, PY_SUPERVISORD, PY_SUPERVISORCTL):
+    for path in () if args.console_only else (args.supervisord, args.streamer, PY_SUPERVISORD,
+                                              PY_SUPERVISORCTL):
         if not os.access(path, os.X_OK):
             sys.exit("bench: %s missing (run through `make bench`)" % path)
 
@@ -228,6 +257,8 @@ def main():
     r = Run(args)
     if args.ns:
         r.p = dict(r.p, ns=[int(x) for x in args.ns.split(",")])
+    if args.console_only:
+        r.p = dict(r.p, ns=[])
     try:
         return r.run()
     except KeyboardInterrupt:

@@ -17,9 +17,23 @@ void sse_client_init(struct sse_client *p, size_t max_event, sse_client_want_fn 
     buf_init(&p->data);
 }
 
+/* Keep a buffer's memory for the next event unless a big one (a snapshot)
+ * grew it: an idle stream holds little. */
+#define KEEP_BYTES (64u << 10)
+
+static void shrink(struct buf *b)
+{
+    if (b->cap > KEEP_BYTES) {
+        buf_release(b);
+        buf_init(b);
+    } else {
+        buf_reset(b);
+    }
+}
+
 static void event_reset(struct sse_client *p)
 {
-    buf_reset(&p->data);
+    shrink(&p->data);
     p->event[0] = '\0';
     p->has_data = false;
     p->skip = false;
@@ -27,7 +41,7 @@ static void event_reset(struct sse_client *p)
 
 void sse_client_reset(struct sse_client *p)
 {
-    buf_reset(&p->line);
+    shrink(&p->line);
     event_reset(p);
     p->after_cr = false;
     p->failed = false;
@@ -80,7 +94,7 @@ static int field(struct sse_client *p, const char *line, size_t len, struct err 
         p->event[vlen] = '\0';
         p->skip = p->want && !p->want(p->arg, p->event);
         if (p->skip)
-            buf_reset(&p->data);
+            shrink(&p->data);
     } else if (flen == 4 && memcmp(line, "data", 4) == 0) {
         p->has_data = true;
         if (p->skip)
@@ -132,7 +146,7 @@ int sse_client_feed(struct sse_client *p, const char *bytes, size_t n, struct er
                 p->after_cr = true;
         }
         int rc = field(p, p->line.data, p->line.len, e);
-        buf_reset(&p->line);
+        shrink(&p->line);
         if (rc < 0) {
             p->failed = true;
             return -1;
