@@ -6,7 +6,8 @@
 // CONFIG_JSON: {"admin": password, "viewer": [name, password],
 //   "nodes": {name: [namespec, ...]}, "stopped": [node, ns],
 //   "remote": [node, ns], "big": [node, ns], "group": name,
-//   "rolling": [[node, ns], ...]}: remote prints
+//   "rolling": [[node, ns], ...], "slowEnv": environment whose running
+//   processes (on "envNodes") take a second each to start}: remote prints
 //   "marker <pid>", then a numbered line every half second; big wrote 3000
 //   numbered lines; group is a group on two nodes; rolling: 3 [node, ns]
 //   to restart as a selection. Prints "ok <step>" per step; on failure prints
@@ -301,6 +302,32 @@ try {
   if (!hash.includes('user=admin') || !hash.includes('action=restart')) throw new Error('hash: ' + hash);
   ok(step);
 
+  step = 'a rolling restart of an environment, cancelled midway';
+  await page.click('#nav a[data-view="processes"]');
+  await page.selectOption('#f-environment', cfg.slowEnv);
+  await page.selectOption('#f-state', 'RUNNING');
+  const envRows = allRows.filter((r) => cfg.envNodes.includes(r[0]) && !(r[0] === cfg.stopped[0] && r[1] === cfg.stopped[1]));
+  await waitRows(page, envRows);
+  await page.waitForFunction((n) => document.getElementById('bulk-target').textContent.includes('the ' + n + ' shown (environment'), envRows.length);
+  await page.fill('#batch', '1');
+  await page.click('[data-bulk="rolling"]');
+  await page.waitForSelector('#confirm:not([hidden])');
+  await page.click('#confirm-yes');
+  /* progress shows while it runs: one done, the others waiting */
+  await page.waitForFunction(() => {
+    const j = document.getElementById('job');
+    const v = document.getElementById('job-progress').value;
+    return !j.hidden && j.dataset.state === 'running' && v >= 1 && v < document.getElementById('job-progress').max;
+  });
+  await page.click('#job-cancel');
+  await page.waitForFunction(() => document.getElementById('job').dataset.state === 'cancelled');
+  const states = await page.evaluate(() => [...document.querySelectorAll('#job-items li')].map((li) => li.dataset.state));
+  if (states.length !== envRows.length || !states.includes('ok') || !states.some((x) => x === 'cancelled' || x === 'skipped'))
+    throw new Error('cancelled job: ' + JSON.stringify(states));
+  if (await page.isVisible('#job-cancel')) throw new Error('a finished job offers Cancel');
+  await page.click('#f-clear');
+  ok(step);
+
   step = 'users: add, refused, change, delete';
   await page.click('#nav a[data-view="users"]');
   await page.waitForSelector('#users-body tr[data-user="admin"]');
@@ -346,10 +373,36 @@ try {
   const overflow = await vpage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 1) throw new Error('the page is ' + overflow + ' px wider than a phone');
   /* two more polls, then no error may have been logged */
-  const polled = await vpage.evaluate(() => performance.getEntriesByType('resource').length);
-  await vpage.waitForFunction((n) => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/processes')).length >= 2 &&
-    performance.getEntriesByType('resource').length > n + 2, polled);
+  let polls = 0;
+  let started = 0;
+  vpage.on('requestfinished', (r) => { if (r.url().includes('/api/v1/processes')) polls++; });
+  vpage.on('request', (r) => { if (r.url().includes('/api/v1/processes')) started++; });
+  const until = async (n) => {
+    const deadline = Date.now() + WAIT;
+    while (polls < n) {
+      if (Date.now() > deadline) throw new Error('no poll: ' + polls + ' < ' + n);
+      await vpage.waitForTimeout(100);
+    }
+  };
+  await until(2);
   if (consoleErrors.length) throw new Error('console errors: ' + consoleErrors.join('; '));
+  ok(step);
+
+  step = 'polling pauses while the tab is hidden, and resumes';
+  const setHidden = (hidden) => vpage.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  await setHidden(true);
+  await vpage.waitForFunction(() => document.getElementById('conn').dataset.conn === 'paused');
+  const s0 = started;
+  await vpage.waitForTimeout(2600); /* an idle window longer than a poll interval, not a wait */
+  if (started !== s0) throw new Error((started - s0) + ' polls while hidden');
+  const n1 = polls;
+  await setHidden(false);
+  await until(n1 + 1);
+  await vpage.waitForFunction(() => document.getElementById('conn').dataset.conn === 'live');
   ok(step);
 
   step = 'log out';
