@@ -134,7 +134,8 @@ static json_t *envs_json(const char *list)
     json_t *arr = json_array();
     for (const char *p = list; *p;) {
         size_t k = strcspn(p, ",");
-        json_array_append_new(arr, json_stringn(p, k) ? json_stringn(p, k) : json_null());
+        json_t *one = json_stringn(p, k); /* NULL if not UTF-8 */
+        json_array_append_new(arr, one ? one : json_null());
         p += k;
         if (*p == ',')
             p++;

@@ -155,27 +155,6 @@ int store_user_set(struct store *s, const char *name, const char *password, enum
     return r;
 }
 
-bool store_user_check(struct store *s, const char *name, const char *password,
-                      enum store_role *role, char **environments)
-{
-    sqlite3_stmt *st = prepare(s, "SELECT hash, role, environments FROM users WHERE name = ?");
-    if (!st)
-        return false;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    bool found = sqlite3_step(st) == SQLITE_ROW;
-    const char *stored = found ? (const char *)sqlite3_column_text(st, 0) : NULL;
-    bool ok = hasher_check(password, stored ? stored : s->dummy) && stored;
-    if (ok) {
-        int r = store_role_parse((const char *)sqlite3_column_text(st, 1));
-        const char *envs = (const char *)sqlite3_column_text(st, 2);
-        ok = r >= 0;
-        *role = (enum store_role)(r < 0 ? 0 : r);
-        *environments = ok ? xstrdup(envs ? envs : "") : NULL;
-    }
-    sqlite3_finalize(st);
-    return ok;
-}
-
 /* Keep the newest audit_keep rows. Ids grow by one per row and only the
  * oldest are ever deleted, so "id <= max - keep" is exact; on the rowid
  * index it costs a seek (and one row's delete in the steady state). */

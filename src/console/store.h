@@ -2,10 +2,10 @@
  * password hashes (yescrypt through libcrypt), roles, environments and
  * creation time, and the activity log, pruned to its newest audit_keep
  * rows. Each call is one short statement on a local file (WAL,
- * synchronous=NORMAL: no fsync per write). store_user_set and
- * store_user_check hash in the calling process (~70 ms: for the command
- * line and the first start); the API hashes through hasher.h and hands
- * finished hashes to the store_user_* verbs below. */
+ * synchronous=NORMAL: no fsync per write). store_user_set hashes in the
+ * calling process (~70 ms: for the command line and the first start); the
+ * API hashes through hasher.h and hands finished hashes to the
+ * store_user_* verbs below. */
 #ifndef CONSOLE_STORE_H
 #define CONSOLE_STORE_H
 
@@ -36,12 +36,6 @@ int store_user_count(struct store *s);
  * error. */
 int store_user_set(struct store *s, const char *name, const char *password, enum store_role role,
                    const char *environments, struct err *e);
-/* Check name/password. true with *role and *environments (malloc'ed; the
- * caller frees) when they match; false otherwise (unknown users cost a hash
- * too, so timing does not tell them apart). */
-bool store_user_check(struct store *s, const char *name, const char *password,
-                      enum store_role *role, char **environments);
-
 /* A user's row (store_user_get fills it; store_user_release frees it). */
 struct store_user {
     char *name, *hash, *environments; /* owned */
