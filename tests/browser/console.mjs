@@ -6,7 +6,7 @@
 // CONFIG_JSON: {"admin": password, "viewer": [name, password],
 //   "nodes": {name: [namespec, ...]}, "stopped": [node, ns],
 //   "remote": [node, ns], "big": [node, ns], "group": name,
-//   "rolling": [[node, ns], ...], "slowEnv": environment whose running
+//   "rolling": [[node, ns], ...], "offline": a node never reachable, "slowEnv": environment whose running
 //   processes (on "envNodes") take a second each to start}: remote prints
 //   "marker <pid>", then a numbered line every half second; big wrote 3000
 //   numbered lines; group is a group on two nodes; rolling: 3 [node, ns]
@@ -30,8 +30,9 @@ let page = null;
 let step = 'start';
 const problems = [];
 
+const t0 = Date.now();
 function ok(name) {
-  console.log('ok ' + name);
+  console.log('ok ' + name + ' (' + ((Date.now() - t0) / 1000).toFixed(1) + ' s)');
 }
 
 /* CONSOLE_SHOTS=1: a screenshot of each view, to look at the layout */
@@ -95,6 +96,13 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('#nodes li[data-online="yes"]').length === n,
     Object.keys(cfg.nodes).length);
   await waitRows(page, allRows);
+  /* a node that never answered: offline, why, never seen */
+  const gone = `#nodes li[data-node="${cfg.offline}"][data-online="no"]`;
+  await page.waitForSelector(gone);
+  const goneText = await page.textContent(gone);
+  if (!/offline/.test(goneText) || !/last seen never/.test(goneText) || !/No such file/.test(goneText))
+    throw new Error('offline node: ' + goneText);
+  if ((await page.textContent('#counts .count-offline')) !== '1 node offline') throw new Error('offline count');
   const whoami = await page.textContent('#whoami');
   if (!/admin \(admin\)/.test(whoami)) throw new Error('whoami: ' + whoami);
   await page.waitForFunction(() => document.getElementById('conn').dataset.conn === 'live');
@@ -372,7 +380,7 @@ try {
   await shot(vpage, 'phone-viewer');
   const overflow = await vpage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 1) throw new Error('the page is ' + overflow + ' px wider than a phone');
-  /* two more polls, then no error may have been logged */
+  /* one more poll, then no error may have been logged */
   let polls = 0;
   let started = 0;
   vpage.on('requestfinished', (r) => { if (r.url().includes('/api/v1/processes')) polls++; });
@@ -384,7 +392,7 @@ try {
       await vpage.waitForTimeout(100);
     }
   };
-  await until(2);
+  await until(1);
   if (consoleErrors.length) throw new Error('console errors: ' + consoleErrors.join('; '));
   ok(step);
 

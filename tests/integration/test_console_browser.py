@@ -117,6 +117,7 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
         ("c2", {"url": "http://127.0.0.1:%d" % port, "username": "admin",
                 "password": SECRET, "environment": "staging"}),
         ("py", {"url": "unix://%s/s.sock" % py.dir, "environment": "prod"}),
+        ("gone", {"url": "unix://%s/none.sock" % tmp_path, "environment": "dev"}),
     ], poll_interval="0.5", action_timeout="20")
     console.start(text)
     admin_pw = console.admin_password()  # printed once by the first start
@@ -131,7 +132,8 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
     cfg = {
         "admin": admin_pw,
         "viewer": ["vera", "pw-vera-" + SECRET],
-        "nodes": {"c1": ["app:app_0", "app:app_1", "big"], "c2": ["idle", "slow:slow_0", "slow:slow_1", "slow:slow_2", "web"],
+        "nodes": {"c1": ["app:app_0", "app:app_1", "big"],
+                  "c2": ["idle", "slow:slow_0", "slow:slow_1", "slow:slow_2", "web"],
                   "py": ["tick", "web", "worker"]},
         "stopped": ["c2", "idle"],
         "remote": ["py", "tick"],
@@ -140,6 +142,7 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
         "rolling": [["c1", "app:app_0"], ["c2", "web"], ["py", "worker"]],
         "slowEnv": "staging",
         "envNodes": ["c2"],
+        "offline": "gone",
     }
     # chromium's singleton socket path must fit in sun_path: a short TMPDIR
     short = tempfile.mkdtemp(prefix="svb", dir="/tmp")
