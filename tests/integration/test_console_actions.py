@@ -578,8 +578,11 @@ def test_console_hasher(console, tmp_path):
         took = time.monotonic() - t0
         if not all(answered(s) for s in logins):
             fast.append(took)
-    assert fast, "no request was answered while three logins hashed"
-    assert max(fast) < one, (fast, one)
+    # on the loop, three hashes would leave a couple of answers, each a
+    # hash late; off it, many, in a fraction of one (the median: a busy
+    # machine may delay a few)
+    assert len(fast) >= 3, ("few answers while three logins hashed", fast, one)
+    assert sorted(fast)[len(fast) // 2] < one / 2, (fast, one)
     for s in logins:
         s.settimeout(30)
         assert s.recv(64).startswith(b"HTTP/1.1 200")
