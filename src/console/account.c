@@ -548,6 +548,9 @@ static void apply_change(struct op *op, const char *hash)
         reply_error(op->req, 409, 0, "LAST_ADMIN", "the last admin cannot lose the role");
         return;
     }
+    /* a form may send back what did not change: that ends no session */
+    bool changed = hash || (op->role >= 0 && op->role != (int)u.role) ||
+                   (op->envs && strcmp(op->envs, u.environments) != 0);
     store_user_release(&u);
     struct err e;
     err_clear(&e);
@@ -560,7 +563,7 @@ static void apply_change(struct op *op, const char *hash)
     /* the user's other sessions end: they were opened with the old
      * password, role or environments */
     struct session *keep = op->sid[0] ? session_by_id(a->ss, op->sid) : NULL;
-    unsigned ended = sessions_end_user(a->ss, op->user, keep);
+    unsigned ended = changed ? sessions_end_user(a->ss, op->user, keep) : 0;
     if (keep && op->role >= 0) /* an admin's own change: this session follows it */
         keep->role = (enum store_role)op->role;
     if (keep && op->envs) {

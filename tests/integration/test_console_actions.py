@@ -432,6 +432,10 @@ def test_console_users(console, tmp_path):
     b1 = Client(console, "bob.b@x-1", "bob-pass-1")
     b2 = Client(console, "bob.b@x-1", "bob-pass-1")
     assert b1.get("/api/v1/session")["environments"] == "staging,qa"
+    # the same values sent back change nothing: the sessions go on
+    st, js = admin.req("POST", "/api/v1/users/bob.b@x-1",
+                       {"role": "operator", "environments": ["staging", "qa"]})
+    assert st == 200 and b2.get("/api/v1/session")["role"] == "operator", js
     # a role change ends bob's sessions
     st, js = admin.req("POST", "/api/v1/users/bob.b@x-1", {"role": "viewer"})
     assert st == 200 and js["result"]["role"] == "viewer", js
