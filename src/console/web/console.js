@@ -36,6 +36,7 @@
     loaded: false,
     pollTimer: null,
     polling: false,
+    again: false,        /* poll again as soon as the one in flight ends */
     job: null,           /* the job followed */
     jobTimer: null,
   };
@@ -123,8 +124,9 @@
     }
     let j = null;
     try { j = await r.json(); } catch (e) { /* not JSON */ }
+    if (j === null || typeof j !== 'object') j = null;
     if (r.ok && j && 'result' in j) return j.result;
-    const api = j && j.error ? j.error : { code: 0, name: 'HTTP_' + r.status, message: r.statusText || 'error' };
+    const api = j && j.error && typeof j.error === 'object' ? j.error : { code: 0, name: 'HTTP_' + r.status, message: r.statusText || 'error' };
     const err = new Error(api.message || api.name);
     err.api = api;
     err.status = r.status;
@@ -293,9 +295,12 @@
     st.pollTimer = setTimeout(poll, POLL_MS);
   }
 
+  /* At once; if a poll is in flight (its answer may predate an action),
+   * once more when it is done. */
   function pollNow() {
     stopPolling();
-    if (!st.polling) poll();
+    if (st.polling) st.again = true;
+    else poll();
   }
 
   async function poll() {
@@ -316,7 +321,13 @@
       if (st.session) setConn('error', 'not updated: ' + errText(e));
     } finally {
       st.polling = false;
-      schedule();
+      if (st.again && st.session && st.view === 'processes') {
+        st.again = false;
+        poll();
+      } else {
+        st.again = false;
+        schedule();
+      }
     }
   }
 
@@ -334,7 +345,9 @@
     let re = '';
     for (let i = 0; i < pat.length; i++) {
       const c = pat[i];
-      if (c === '*') {
+      if (c === '\\' && i + 1 < pat.length) {
+        re += pat[++i].replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'); /* \* is a star */
+      } else if (c === '*') {
         re += '.*';
       } else if (c === '?') {
         re += '.';
@@ -486,6 +499,11 @@
       n[p.statename] = (n[p.statename] || 0) + 1;
     }
     const offline = st.nodes.filter((x) => !x.online).length;
+    /* rebuilt only when something changed: a focused count keeps its focus */
+    const sig = JSON.stringify([n, total, offline, st.filters.state]);
+    if (box.dataset.sig === sig) return;
+    box.dataset.sig = sig;
+    const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.dataset.state : null;
     box.textContent = '';
     const all = button('all ' + total, { 'data-state': '', 'aria-pressed': String(!st.filters.state) });
     all.className = 'count';
@@ -499,6 +517,10 @@
       box.append(b);
     }
     if (offline) box.append(el('span', 'count-offline', offline + (offline === 1 ? ' node offline' : ' nodes offline')));
+    if (focused !== null) {
+      const again = box.querySelector('button[data-state="' + CSS.escape(focused) + '"]');
+      if (again) again.focus();
+    }
   }
 
   function makeRow(p) {
