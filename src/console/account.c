@@ -370,8 +370,10 @@ void account_login(struct account *a, struct http_req *req)
     op->stored = xstrdup(op->found ? u.hash : store_dummy_hash(a->store));
     if (got == 1)
         store_user_release(&u);
-    if (strlen(pass) > HASHER_PASSWORD_MAX) { /* no password of ours is that long */
-        login_failed(op, "password too long");
+    /* no password of ours is that long, or holds a NUL */
+    size_t plen = json_string_length(json_object_get(j, "password"));
+    if (plen > HASHER_PASSWORD_MAX || plen != strlen(pass)) {
+        login_failed(op, "impossible password");
         op_free(op);
     } else {
         op_submit(op, pass, op->stored);
