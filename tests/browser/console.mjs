@@ -291,6 +291,11 @@ try {
   await page.uncheck(`${row(...picked[0])} input[type="checkbox"]`);
   await page.uncheck(`${row(...picked[1])} input[type="checkbox"]`);
   await page.uncheck(`${row(...picked[2])} input[type="checkbox"]`);
+  await page.click('#jobs summary');
+  await page.waitForFunction(() => /Rolling restart, 2 at a time by admin at .*: done, 3 ok, 0 failed of 3/.test(
+    document.querySelector('#jobs-list li:first-child').textContent));
+  if ((await page.$$('#jobs-list li')).length !== 3) throw new Error('recent jobs: ' + (await page.textContent('#jobs-list')));
+  await page.click('#jobs summary');
   await page.click('#job-close');
   ok(step);
 
@@ -310,7 +315,7 @@ try {
   if (!hash.includes('user=admin') || !hash.includes('action=restart')) throw new Error('hash: ' + hash);
   ok(step);
 
-  step = 'a rolling restart of an environment, cancelled midway';
+  step = 'a rolling restart of an environment, followed after a reload, cancelled midway';
   await page.click('#nav a[data-view="processes"]');
   await page.selectOption('#f-environment', cfg.slowEnv);
   await page.selectOption('#f-state', 'RUNNING');
@@ -321,6 +326,10 @@ try {
   await page.click('[data-bulk="rolling"]');
   await page.waitForSelector('#confirm:not([hidden])');
   await page.click('#confirm-yes');
+  await page.waitForFunction(() => document.getElementById('job').dataset.state === 'running');
+  /* a reload finds the running job again */
+  await page.reload();
+  await page.waitForSelector('#processes-view:not([hidden])');
   /* progress shows while it runs: one done, the others waiting */
   await page.waitForFunction(() => {
     const j = document.getElementById('job');

@@ -33,7 +33,7 @@ startsecs=0
 stopwaitsecs=5
 """
 IDLE = "[program:idle]\ncommand={helpers}/sleeper 1000\nautostart=false\n"
-SLOW = ("[program:slow]\ncommand={helpers}/sleeper 1000\nstartsecs=1\nnumprocs=3\n"
+SLOW = ("[program:slow]\ncommand={helpers}/sleeper 1000\nstartsecs=1\nnumprocs=4\n"
         "process_name=%(program_name)s_%(process_num)d\n")  # a restart takes a second
 BIG = "[program:big]\ncommand={helpers}/spewer -n 3000\nstartsecs=0\n"  # 141 KB of log
 
@@ -125,7 +125,7 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
     assert console.login("vera", "pw-vera-" + SECRET)[0] == 200
     # start once every node is polled and every autostarted process RUNNING
     wait_for(lambda: len([p for p in console.get("/api/v1/processes")
-                          if p["statename"] == "RUNNING"]) == 10, 30, "every node polled")
+                          if p["statename"] == "RUNNING"]) == 11, 30, "every node polled")
 
     py_rpc = unix_rpc(py.dir / "s.sock")
     old_pid = py_rpc.supervisor.getProcessInfo("tick")["pid"]
@@ -133,7 +133,7 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
         "admin": admin_pw,
         "viewer": ["vera", "pw-vera-" + SECRET],
         "nodes": {"c1": ["app:app_0", "app:app_1", "big"],
-                  "c2": ["idle", "slow:slow_0", "slow:slow_1", "slow:slow_2", "web"],
+                  "c2": ["idle", "slow:slow_0", "slow:slow_1", "slow:slow_2", "slow:slow_3", "web"],
                   "py": ["tick", "web", "worker"]},
         "stopped": ["c2", "idle"],
         "remote": ["py", "tick"],

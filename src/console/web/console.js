@@ -184,6 +184,7 @@
     st.rows.clear();
     st.selected.clear();
     route();
+    loadJobs(true);
   }
 
   async function login(ev) {
@@ -759,8 +760,10 @@
 
   function followJob(job) {
     stopJob();
+    const ended = st.job && st.job.id === job.id && st.job.state === 'running' && job.state !== 'running';
     st.job = job;
     renderJob(job);
+    if (ended && $('jobs').open) loadJobs(false);
     if (job && job.state === 'running') {
       st.jobTimer = setTimeout(async () => {
         try {
@@ -786,8 +789,7 @@
     const items = job.items || [];
     const total = job.total ?? items.length;
     const done = (job.ok || 0) + (job.failed || 0);
-    setText($('job-title'), (job.rolling ? 'Rolling ' + job.action + ', ' + job.rolling + ' at a time' : job.action) +
-      (job.user ? ' by ' + job.user : ''));
+    setText($('job-title'), jobTitle(job));
     setText($('job-state'), job.state);
     const prog = $('job-progress');
     prog.max = Math.max(1, total);
@@ -806,6 +808,39 @@
         li.append(el('span', 'job-item-error', typeof e === 'object' ? (e.name ? e.name + ': ' : '') + (e.message || '') : e));
       }
       ol.append(li);
+    }
+  }
+
+  function jobTitle(job) {
+    return (job.rolling ? 'Rolling ' + job.action + ', ' + job.rolling + ' at a time' : job.action) +
+      (job.user ? ' by ' + job.user : '');
+  }
+
+  /* The recent jobs (GET /api/v1/jobs, newest first); one still running is
+   * followed, so a reload does not lose sight of a rolling restart. */
+  async function loadJobs(followRunning) {
+    if (!isOperator()) return;
+    try {
+      const jobs = await call('GET', 'jobs');
+      show($('jobs-error'), '', '');
+      const ol = $('jobs-list');
+      ol.textContent = '';
+      for (const job of jobs) {
+        const li = el('li');
+        li.dataset.state = job.state;
+        const when = new Date(job.created * 1000).toLocaleTimeString();
+        const b = button('#' + job.id + ' ' + jobTitle(job) + ' at ' + when + ': ' + job.state + ', ' +
+          job.ok + ' ok, ' + job.failed + ' failed of ' + job.total, { 'data-job': String(job.id) });
+        b.className = 'link';
+        b.addEventListener('click', () => followJob(job));
+        li.append(b);
+        ol.append(li);
+      }
+      if (!jobs.length) ol.append(el('li', 'empty', 'none yet'));
+      const running = jobs.find((j) => j.state === 'running');
+      if (followRunning && running && !st.job) followJob(running);
+    } catch (e) {
+      show($('jobs-error'), 'error', errText(e));
     }
   }
 
@@ -1244,6 +1279,7 @@
   $('confirm-yes').addEventListener('click', runBulk);
   $('confirm-no').addEventListener('click', cancelBulk);
   $('job-cancel').addEventListener('click', cancelJob);
+  $('jobs').addEventListener('toggle', () => { if ($('jobs').open) loadJobs(false); });
   $('job-close').addEventListener('click', () => { stopJob(); st.job = null; renderJob(null); });
   $('a-filters').addEventListener('submit', loadAudit);
   $('a-node').addEventListener('change', () => loadAudit());
