@@ -16,6 +16,7 @@
 #include "xalloc.h"
 
 #define DEFAULT_PERIOD_MS 2000 /* the nodes' stats period, until their hello says */
+#define LOST_CHECK_MS 100      /* a lost stream: poll that much later */
 
 static double wall_now(void)
 {
@@ -220,8 +221,9 @@ static void stream_done(void *arg, struct rpcclient_result *r)
         log_info("node '%s': no event stream: %s", n->cfg->name, r->error);
     if (n->poll)
         n->poll_again = true;
-    else
-        loop_timer_arm(n->loop, &n->timer, now);
+    else /* a moment later: a node being killed closes its listening socket
+          * just after our stream, and a connect in between is reset */
+        loop_timer_arm(n->loop, &n->timer, now + LOST_CHECK_MS);
 }
 
 static bool stream_want(void *arg, const char *event)

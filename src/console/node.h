@@ -9,7 +9,7 @@
  * event period plus the timeout) or a malformed stream marks the node
  * offline with the error and retries with a doubling delay capped at
  * retry_max; the first good answer brings it back (and subscribes again).
- * A stream that just ends is checked with a poll at once. One poll in
+ * A stream that just ends is checked with a poll 0.1 s later. One poll in
  * flight at a time; actions go through node_call. Speaks plain Supervisor
  * XML-RPC: Python's supervisord and ours alike. */
 #ifndef CONSOLE_NODE_H

@@ -118,7 +118,9 @@ def test_events_no_polls(c_daemons, console):
     wakeups = ctx_switches(console.proc.pid) - before
     assert rpc_calls(node, "supervisor.getAllProcessInfo") == calls == 0
     assert rpc_calls(node, "system.multicall") == multicalls == 1
-    assert wakeups <= 3, "console woke up %d times in 3 s" % wakeups
+    # one or two stats events, each a wake-up (a preemption may add one);
+    # polling every 0.2 s would be 15 or more
+    assert wakeups <= 5, "console woke up %d times in 3 s" % wakeups
 
 
 def test_events_python_polls(c_daemons, console):
