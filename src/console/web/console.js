@@ -14,6 +14,7 @@
   const LOG_CHUNK = 65536;
   const LOG_MAX = 2 * 1024 * 1024; /* characters kept in the viewer */
   const MAX_MARKS = 5000;
+  const ROWS_PAGE = 500; /* rows drawn at a time: thousands make a slow page */
   const STATES = ['RUNNING', 'STARTING', 'BACKOFF', 'STOPPING', 'STOPPED', 'EXITED', 'FATAL', 'UNKNOWN'];
   const ALWAYS_COUNTED = new Set(['RUNNING', 'FATAL', 'STOPPED']);
   const RUNNING_LIKE = new Set(['STARTING', 'RUNNING', 'BACKOFF', 'STOPPING']);
@@ -34,6 +35,8 @@
     selected: new Set(), /* keys */
     filters: { environment: '', node: '', group: '', name: '', state: '' },
     loaded: false,
+    rowLimit: ROWS_PAGE, /* rows drawn (the rest behind "Show more") */
+    matched: 0,          /* processes the filters select */
     pollTimer: null,
     polling: false,
     again: false,        /* poll again as soon as the one in flight ends */
@@ -433,6 +436,7 @@
     const k = ev.target.name;
     if (!FILTERS.includes(k)) return;
     st.filters[k] = ev.target.value;
+    st.rowLimit = ROWS_PAGE;
     filtersToHash();
     render();
   }
@@ -621,9 +625,11 @@
     const m = matcher(null);
     const want = [];
     const live = new Set();
+    let matched = 0;
     for (const p of procs) {
-      live.add(p.key);
       if (!m(p)) continue;
+      if (++matched > st.rowLimit) continue;
+      live.add(p.key);
       let r = st.rows.get(p.key);
       if (!r) {
         r = makeRow(p);
@@ -648,7 +654,11 @@
     const empty = $('procs-empty');
     empty.hidden = want.length > 0;
     setText(empty, !st.loaded ? 'Loading…' : st.procs.length ? 'No process matches the filters.' : 'No process on any node.');
-    setText($('shown'), want.length + ' of ' + st.procs.length + ' shown');
+    st.matched = matched;
+    setText($('shown'), matched + ' of ' + st.procs.length + ' shown' + (matched > want.length ? ', ' + want.length + ' drawn' : ''));
+    const more = $('more-rows');
+    more.hidden = matched <= want.length;
+    setText(more, 'Show ' + Math.min(ROWS_PAGE, matched - want.length) + ' more of the ' + (matched - want.length) + ' not drawn');
     const all = $('select-all');
     all.checked = want.length > 0 && st.selected.size === want.length;
     all.indeterminate = st.selected.size > 0 && st.selected.size < want.length;
@@ -675,7 +685,7 @@
   }
 
   function shownCount() {
-    return $('procs-body').children.length;
+    return st.matched;
   }
 
   /* What a bulk action applies to: the selection, else what the filters
@@ -1266,6 +1276,10 @@
     syncFilterControls();
     filtersToHash();
     render();
+  });
+  $('more-rows').addEventListener('click', () => {
+    st.rowLimit += ROWS_PAGE;
+    renderRows();
   });
   $('select-all').addEventListener('change', () => {
     const on = $('select-all').checked;
