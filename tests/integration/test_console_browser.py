@@ -1,10 +1,12 @@
 """supervisor-console's web UI (doc/console.md, "Web UI"): the page and its
 files as the console serves them (headers, CSP, unknown files, Host check),
 then the UI in a real browser (Debian's chromium driven by playwright-core:
-tests/browser/console.mjs) against three real nodes on loopback: two of our
-supervisord and one Python supervisord. Log in, filter, restart a process on
-a remote node and see it back with a new pid, follow its log; a viewer sees
-no action and the page logs no error."""
+tests/browser/console.mjs) against real nodes on loopback: two of our
+supervisord, one Python supervisord and one never reached. Log in, filter,
+restart a process on a remote node and see it back with a new pid, follow
+its log; bulk and rolling actions with their progress; the activity log and
+the users; a viewer sees no action and the page logs no error. Skipped,
+saying why, without chromium or playwright-core (as test_dashboard.py)."""
 
 import http.client
 import json
@@ -18,7 +20,7 @@ import tempfile
 import pytest
 
 from conftest import free_port, wait_for
-from test_console import (SECRET, UNIX, Console, console_conf, node_conf,  # noqa: F401
+from test_console import (SECRET, UNIX, Console, console_conf, node_conf,
                           program, unix_rpc)
 from test_dashboard import BROWSER_DIR, CHROMIUM, browser_missing
 
