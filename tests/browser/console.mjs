@@ -7,7 +7,7 @@
 //   "nodes": {name: [namespec, ...]}, "stopped": [node, ns],
 //   "remote": [node, ns], "big": [node, ns], "group": name,
 //   "rolling": [[node, ns], ...], "offline": a node never reachable, "slowEnv": environment whose running
-//   processes (on "envNodes") take a second each to start}: remote prints
+//   processes (on "envNodes") take seconds each to start}: remote prints
 //   "marker <pid>", then a numbered line every half second; big wrote 3000
 //   numbered lines; group is a group on two nodes; rolling: 3 [node, ns]
 //   to restart as a selection. Prints "ok <step>" per step; on failure prints

@@ -35,8 +35,8 @@ startsecs=0
 stopwaitsecs=5
 """
 IDLE = "[program:idle]\ncommand={helpers}/sleeper 1000\nautostart=false\n"
-SLOW = ("[program:slow]\ncommand={helpers}/sleeper 1000\nstartsecs=1\nnumprocs=4\n"
-        "process_name=%(program_name)s_%(process_num)d\n")  # a restart takes a second
+SLOW = ("[program:slow]\ncommand={helpers}/sleeper 1000\nstartsecs=2\nnumprocs=4\n"
+        "process_name=%(program_name)s_%(process_num)d\n")  # a restart takes 2 s
 BIG = "[program:big]\ncommand={helpers}/spewer -n 3000\nstartsecs=0\n"  # 141 KB of log
 
 
