@@ -56,7 +56,7 @@ void sse_client_release(struct sse_client *p)
 
 static int dispatch(struct sse_client *p, struct err *e)
 {
-    if (!p->has_data || p->skip) {
+    if (!p->has_data || p->skip || !p->data.len) {
         event_reset(p);
         return 0;
     }
@@ -93,12 +93,14 @@ static int field(struct sse_client *p, const char *line, size_t len, struct err 
         memcpy(p->event, v, vlen);
         p->event[vlen] = '\0';
         p->skip = p->want && !p->want(p->arg, p->event);
-        if (p->skip)
+        if (p->skip) { /* what came before is dropped with the event */
             shrink(&p->data);
+            p->has_data = false;
+        }
     } else if (flen == 4 && memcmp(line, "data", 4) == 0) {
-        p->has_data = true;
         if (p->skip)
             return 0;
+        p->has_data = true;
         if (vlen + 1 > p->max_event - p->data.len)
             return err_set(e, ERR_USAGE, "event larger than %zu bytes", p->max_event);
         buf_append(&p->data, v, vlen);
