@@ -422,11 +422,33 @@ try {
   await vpage.waitForFunction(() => document.getElementById('conn').dataset.conn === 'live');
   ok(step);
 
-  step = 'log out';
+  step = 'change my own password';
+  await vpage.click('#nav a[data-view="account"]');
+  await vpage.waitForSelector('#account-view:not([hidden])');
+  const newPw = cfg.viewer[1] + '-new';
+  await vpage.fill('#pw-old', 'not-my-password');
+  await vpage.fill('#pw-new', newPw);
+  await vpage.fill('#pw-again', newPw + 'x');
+  await vpage.click('#pw-form button[type="submit"]');
+  await vpage.waitForFunction(() => /differ/.test(document.querySelector('#pw-result.error')?.textContent || ''));
+  await vpage.fill('#pw-again', newPw);
+  await vpage.click('#pw-form button[type="submit"]');
+  await vpage.waitForFunction(() => /old password is wrong/.test(document.querySelector('#pw-result.error')?.textContent || ''));
+  await vpage.fill('#pw-old', cfg.viewer[1]);
+  await vpage.fill('#pw-new', newPw);
+  await vpage.fill('#pw-again', newPw);
+  await vpage.click('#pw-form button[type="submit"]');
+  await vpage.waitForSelector('#pw-result.ok');
+  ok(step);
+
+  step = 'log out, and in again with the new password';
+  loggedIn = false; /* a page without a session logs its 401 */
   await vpage.click('#logout');
   await vpage.waitForSelector('#login-view:not([hidden])');
   await vpage.reload();
   await vpage.waitForSelector('#login-view:not([hidden])');
+  await login(vpage, cfg.viewer[0], newPw);
+  await waitRows(vpage, allRows);
   ok(step);
 
   if (problems.length) throw new Error(problems.join('; '));

@@ -193,3 +193,7 @@ def test_console_in_a_browser(c_daemons, console, tmp_path):
     assert acts("start") == [("c2", "web", "ALREADY_STARTED"), ("py", "web", "ALREADY_STARTED")]
     assert [r[1] for r in acts("user_add") + acts("user_delete")] == ["ursula", "ursula"]
     assert console.get("/api/v1/audit?user=vera&action=login")[0]["result"] == "ok"
+    # vera's own password change: refused with the wrong old one, then done
+    assert [r["result"] for r in console.get("/api/v1/audit?user=vera&action=password")] == \
+        ["ok", "failed"]
+    assert console.login("vera", "pw-vera-" + SECRET + "-new")[0] == 200
