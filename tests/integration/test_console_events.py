@@ -95,6 +95,16 @@ def test_events_subscribed(c_daemons, console):
     assert rpc_calls(node, "system.multicall") == 1
     assert rpc_calls(node, "supervisor.getAllProcessInfo") == 0
 
+    # a program added: the snapshot brings it, one poll its log paths
+    node.write_config(node_conf(UNIX, program("svc") + program("extra")))
+    rpc.supervisor.reloadConfig()
+    rpc.supervisor.addProcessGroup("extra")
+    want = rpc.supervisor.getProcessInfo("extra")
+    wait_for(lambda: [p["logfile"] for p in console.get("/api/v1/processes?name=extra")]
+             == [want["logfile"]], 10, "extra with its log path")
+    assert want["logfile"] != ""
+    assert rpc_calls(node, "supervisor.getAllProcessInfo") == 1
+
 
 def test_events_no_polls(c_daemons, console):
     """poll_interval 0.2 s, yet no poll reaches a subscribed node, and the
