@@ -234,11 +234,10 @@ static bool stream_want(void *arg, const char *event)
            strcmp(event, "hello") == 0;
 }
 
-static int bad_record(struct err *e, const char *event, size_t i, const char *key,
-                      const char *type)
+static int bad_record(struct err *e, const char *event, size_t i, const char *key, const char *type)
 {
-    return err_set(e, ERR_USAGE, "bad '%s' event: process %zu: '%s' missing or not %s", event,
-                   i, key, type);
+    return err_set(e, ERR_USAGE, "bad '%s' event: process %zu: '%s' missing or not %s", event, i,
+                   key, type);
 }
 
 static void uptime_text(struct buf *b, long long secs)
@@ -285,8 +284,8 @@ static void describe(struct buf *b, const char *name, long long state, long long
  * empty until a poll fills them in (*missing set). NULL + e if rec is not
  * a record. */
 static struct xmlrpc_value *record_to_info(const json_t *rec, long long now, const char *event,
-                                           size_t i, const struct xmlrpc_value *old,
-                                           bool *missing, struct buf *scratch, struct err *e)
+                                           size_t i, const struct xmlrpc_value *old, bool *missing,
+                                           struct buf *scratch, struct err *e)
 {
     static const char *const INTS[] = {"state", "pid", "start", "stop"};
     static const char *const STRS[] = {"group", "name", "statename", "spawnerr"};
@@ -326,7 +325,8 @@ static struct xmlrpc_value *record_to_info(const json_t *rec, long long now, con
     xmlrpc_struct_set(st, "statename", xmlrpc_string(sv[2]));
     xmlrpc_struct_set(st, "spawnerr", xmlrpc_string(sv[3]));
     /* null: none recorded, which getProcessInfo reports as 0 */
-    xmlrpc_struct_set(st, "exitstatus", xmlrpc_int(json_is_integer(ex) ? json_integer_value(ex) : 0));
+    xmlrpc_struct_set(st, "exitstatus",
+                      xmlrpc_int(json_is_integer(ex) ? json_integer_value(ex) : 0));
     for (size_t k = 0; k < sizeof POLL_ONLY / sizeof POLL_ONLY[0]; k++) {
         const char *s = old ? str_of(xmlrpc_struct_get(old, POLL_ONLY[k])) : NULL;
         xmlrpc_struct_set(st, POLL_ONLY[k], xmlrpc_string(s ? s : ""));
@@ -408,8 +408,7 @@ static int apply_processes(struct node *n, const char *event, const json_t *root
     return 0;
 }
 
-static int stream_event(void *arg, const char *event, const char *data, size_t len,
-                        struct err *e)
+static int stream_event(void *arg, const char *event, const char *data, size_t len, struct err *e)
 {
     struct node *n = arg;
     json_error_t je;
@@ -424,8 +423,7 @@ static int stream_event(void *arg, const char *event, const char *data, size_t l
         const json_t *p = json_object_get(root, "period_ms");
         /* the stats come every period_ms: a stream quiet for longer than
          * that and the timeout has stalled */
-        if (json_is_integer(p) && json_integer_value(p) > 0 &&
-            json_integer_value(p) <= 3600 * 1000)
+        if (json_is_integer(p) && json_integer_value(p) > 0 && json_integer_value(p) <= 3600 * 1000)
             n->stall_ms = (long)json_integer_value(p) + n->conf->timeout_ms;
     } else {
         rc = apply_processes(n, event, root, e);
@@ -452,8 +450,8 @@ static void stream_start(struct node *n)
 {
     sse_client_reset(&n->sse);
     n->stall_ms = DEFAULT_PERIOD_MS + n->conf->timeout_ms;
-    n->stream = rpcclient_stream(n->rc, &n->target, n->events_url, n->conf->timeout_ms,
-                                 stream_data, stream_done, n);
+    n->stream = rpcclient_stream(n->rc, &n->target, n->events_url, n->conf->timeout_ms, stream_data,
+                                 stream_done, n);
     loop_timer_arm(n->loop, &n->stall, loop_now(n->loop) + n->stall_ms);
 }
 

@@ -50,20 +50,20 @@ struct node {
     struct loop_timer timer;        /* next poll */
 
     /* the event stream */
-    char *events_url;               /* owned: the node's /api/v1/events */
-    struct rpcclient_call *stream;  /* in flight, owned by rc; NULL if none */
-    struct sse_client sse;          /* its parser */
-    bool subscribed;                /* the stream's snapshot came: no periodic poll */
-    bool no_events;                 /* the node has no event stream: poll (until offline) */
-    bool stream_bad;                /* the stream sent what we refuse: offline */
-    int stream_failures;            /* streams lost or refused in a row */
-    int64_t stream_retry_at;        /* monotonic ms: no new stream before */
-    long stall_ms;                  /* no byte for that long: the stream stalled */
-    struct loop_timer stall;        /* re-armed by every read: fires only on a stall */
-    unsigned long events_seen;      /* snapshot and change events applied */
-    unsigned long poll_events;      /* events_seen when the poll in flight started */
-    bool fields_missing;            /* processes the events told of, not yet polled */
-    bool fresh_next;                /* the next poll opens a new connection */
+    char *events_url;              /* owned: the node's /api/v1/events */
+    struct rpcclient_call *stream; /* in flight, owned by rc; NULL if none */
+    struct sse_client sse;         /* its parser */
+    bool subscribed;               /* the stream's snapshot came: no periodic poll */
+    bool no_events;                /* the node has no event stream: poll (until offline) */
+    bool stream_bad;               /* the stream sent what we refuse: offline */
+    int stream_failures;           /* streams lost or refused in a row */
+    int64_t stream_retry_at;       /* monotonic ms: no new stream before */
+    long stall_ms;                 /* no byte for that long: the stream stalled */
+    struct loop_timer stall;       /* re-armed by every read: fires only on a stall */
+    unsigned long events_seen;     /* snapshot and change events applied */
+    unsigned long poll_events;     /* events_seen when the poll in flight started */
+    bool fields_missing;           /* processes the events told of, not yet polled */
+    bool fresh_next;               /* the next poll opens a new connection */
 };
 
 void node_init(struct node *n, const struct config_node *cfg, const struct config *conf,

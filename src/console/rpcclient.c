@@ -339,8 +339,7 @@ static bool setup(struct rpcclient_call *k, const struct rpcclient_target *t, co
         ok &= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, k->timeout_ms) == CURLE_OK;
         ok &= curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK;
         ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDS, k->body.data) == CURLE_OK;
-        ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)k->body.len) ==
-              CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)k->body.len) == CURLE_OK;
         k->headers = curl_slist_append(k->headers, "Content-Type: text/xml");
         k->headers = curl_slist_append(k->headers, "Expect:");
     }
@@ -357,8 +356,8 @@ static bool setup(struct rpcclient_call *k, const struct rpcclient_target *t, co
     return ok;
 }
 
-static struct rpcclient_call *new_call(struct rpcclient *c, long timeout_ms,
-                                       rpcclient_done_fn done, void *arg)
+static struct rpcclient_call *new_call(struct rpcclient *c, long timeout_ms, rpcclient_done_fn done,
+                                       void *arg)
 {
     struct rpcclient_call *k = xcalloc(1, sizeof *k);
     k->c = c;
@@ -401,8 +400,7 @@ struct rpcclient_call *rpcclient_call(struct rpcclient *c, const struct rpcclien
 
 struct rpcclient_call *rpcclient_stream(struct rpcclient *c, const struct rpcclient_target *t,
                                         const char *url, long connect_timeout_ms,
-                                        rpcclient_data_fn data, rpcclient_done_fn done,
-                                        void *arg)
+                                        rpcclient_data_fn data, rpcclient_done_fn done, void *arg)
 {
     struct rpcclient_call *k = new_call(c, connect_timeout_ms, done, arg);
     k->data = data;

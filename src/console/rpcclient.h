@@ -29,7 +29,7 @@ struct rpcclient_target {
     const char *unix_path; /* non-NULL: connect to this unix socket instead */
     const char *username;  /* NULL: no auth */
     const char *password;
-    bool fresh;            /* open a new connection (the cached ones may be dead) */
+    bool fresh; /* open a new connection (the cached ones may be dead) */
 };
 
 enum rpcclient_status {
@@ -82,8 +82,7 @@ typedef int (*rpcclient_data_fn)(void *arg, const char *p, size_t n, struct err 
  * rpcclient_call. */
 struct rpcclient_call *rpcclient_stream(struct rpcclient *c, const struct rpcclient_target *t,
                                         const char *url, long connect_timeout_ms,
-                                        rpcclient_data_fn data, rpcclient_done_fn done,
-                                        void *arg);
+                                        rpcclient_data_fn data, rpcclient_done_fn done, void *arg);
 /* Drop a call in flight: done is not called. */
 void rpcclient_cancel(struct rpcclient *c, struct rpcclient_call *call);
 /* Calls in flight (tests, shutdown). */

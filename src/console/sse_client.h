@@ -29,18 +29,18 @@ typedef int (*sse_client_event_fn)(void *arg, const char *event, const char *dat
                                    struct err *e);
 
 struct sse_client {
-    size_t max_event;         /* cap on one event's data, bytes */
-    sse_client_want_fn want;  /* NULL: every event */
+    size_t max_event;        /* cap on one event's data, bytes */
+    sse_client_want_fn want; /* NULL: every event */
     sse_client_event_fn on_event;
     void *arg;
-    struct buf line;          /* the line being read */
-    struct buf data;          /* the event's data so far (LF-joined) */
+    struct buf line;                     /* the line being read */
+    struct buf data;                     /* the event's data so far (LF-joined) */
     char event[SSE_CLIENT_NAME_MAX + 1]; /* the event's name; "" until given */
-    bool has_data;            /* a data field was seen in this event */
-    bool skip;                /* the consumer does not want this event */
-    bool after_cr;            /* the last line ended with CR: an LF next is its end too */
-    bool failed;              /* a feed failed: every later feed fails */
-    size_t events;            /* dispatched so far */
+    bool has_data;                       /* a data field was seen in this event */
+    bool skip;                           /* the consumer does not want this event */
+    bool after_cr; /* the last line ended with CR: an LF next is its end too */
+    bool failed;   /* a feed failed: every later feed fails */
+    size_t events; /* dispatched so far */
 };
 
 void sse_client_init(struct sse_client *p, size_t max_event, sse_client_want_fn want,

@@ -38,9 +38,14 @@ static void same_as_jansson(const struct xmlrpc_value *v)
 static void test_values(void **state)
 {
     (void)state;
-    static const char *const strs[] = {"", "plain", "q\"uo\\te", "tab\tnl\ncr\r\x01\x1f",
+    static const char *const strs[] = {"",
+                                       "plain",
+                                       "q\"uo\\te",
+                                       "tab\tnl\ncr\r\x01\x1f",
                                        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
-                                       "bad \xff\xfe end", "cut \xe2\x82", "\xc0\xaf overlong"};
+                                       "bad \xff\xfe end",
+                                       "cut \xe2\x82",
+                                       "\xc0\xaf overlong"};
     struct xmlrpc_value *st = xmlrpc_struct();
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         struct xmlrpc_value *s = xmlrpc_string(strs[i]);
@@ -82,8 +87,7 @@ static void test_process(void **state)
     buf_reset(&b);
     struct xmlrpc_value *empty = xmlrpc_struct();
     overview_process(&b, empty, "n\"2", NULL, false);
-    assert_string_equal(b.data,
-                        "{\"node\":\"n\\\"2\",\"environment\":null,\"node_online\":false}");
+    assert_string_equal(b.data, "{\"node\":\"n\\\"2\",\"environment\":null,\"node_online\":false}");
     buf_release(&b);
     xmlrpc_free(p);
     xmlrpc_free(empty);

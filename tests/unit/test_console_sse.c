@@ -38,15 +38,14 @@ static bool no_stats(void *arg, const char *event)
     return strcmp(event, "stats") != 0;
 }
 
-static const char STREAM[] =
-    "retry: 2000\n\n"
-    "event: hello\ndata: {\"token\":\"t\"}\n\n"
-    ": a comment\n"
-    "event: stats\ndata: {\"usage\":[]}\n\n"
-    "event: snapshot\ndata: {\"processes\":[]}\n\n"
-    "data: one\ndata:two\ndata:  three\n\n"
-    "event: empty\n\n"
-    "event: change\ndata\n\n";
+static const char STREAM[] = "retry: 2000\n\n"
+                             "event: hello\ndata: {\"token\":\"t\"}\n\n"
+                             ": a comment\n"
+                             "event: stats\ndata: {\"usage\":[]}\n\n"
+                             "event: snapshot\ndata: {\"processes\":[]}\n\n"
+                             "data: one\ndata:two\ndata:  three\n\n"
+                             "event: empty\n\n"
+                             "event: change\ndata\n\n";
 static const char WANT[] =
     "hello={\"token\":\"t\"}|snapshot={\"processes\":[]}|message=one\ntwo\n three|change=|";
 
@@ -170,8 +169,11 @@ static void test_bounds(void **state)
     s.fail_on = 2;
     s.count = 0;
     sse_client_init(&p, 100, no_stats, on_event, &s);
-    assert_int_equal(sse_client_feed(&p, "event: hello\ndata: 1\n\nevent: snapshot\ndata: 2\n\n"
-                                         "event: change\ndata: 3\n\n", 70, &e), -1);
+    assert_int_equal(sse_client_feed(&p,
+                                     "event: hello\ndata: 1\n\nevent: snapshot\ndata: 2\n\n"
+                                     "event: change\ndata: 3\n\n",
+                                     70, &e),
+                     -1);
     assert_string_equal(e.msg, "consumer refused 'snapshot'");
     assert_int_equal(s.count, 2);
     assert_int_equal(sse_client_feed(&p, "data: 4\n\n", 9, &e), -1);
@@ -200,10 +202,8 @@ static void test_renamed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_split),
-        cmocka_unit_test(test_line_ends),
-        cmocka_unit_test(test_reset_and_counts),
-        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_every_split),      cmocka_unit_test(test_line_ends),
+        cmocka_unit_test(test_reset_and_counts), cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_renamed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
