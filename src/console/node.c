@@ -423,7 +423,7 @@ static int stream_event(void *arg, const char *event, const char *data, size_t l
         const json_t *p = json_object_get(root, "period_ms");
         /* the stats come every period_ms: a stream quiet for longer than
          * that and the timeout has stalled */
-        if (json_is_integer(p) && json_integer_value(p) > 0 && json_integer_value(p) <= 3600 * 1000)
+        if (json_is_integer(p) && json_integer_value(p) > 0 && json_integer_value(p) <= 3600000)
             n->stall_ms = (long)json_integer_value(p) + n->conf->timeout_ms;
     } else {
         rc = apply_processes(n, event, root, e);

@@ -84,6 +84,14 @@ static void deliver(struct rpcclient_call *k, struct rpcclient_result *r)
     free_call(k);
 }
 
+static void http_error(char *msg, size_t size, long http)
+{
+    if (http == 401)
+        snprintf(msg, size, "HTTP 401: unauthorized (check the node's username and password)");
+    else
+        snprintf(msg, size, "HTTP %ld", http);
+}
+
 static void finish(struct rpcclient_call *k, CURLcode code)
 {
     struct rpcclient_result r = {.status = RPCCLIENT_ERROR};
@@ -107,11 +115,8 @@ static void finish(struct rpcclient_call *k, CURLcode code)
         snprintf(msg, sizeof msg, "the event stream ended");
     } else if (k->data && http == 200 && (code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR)) {
         snprintf(msg, sizeof msg, "the event stream was cut");
-    } else if (k->data && http == 401) {
-        snprintf(msg, sizeof msg,
-                 "HTTP 401: unauthorized (check the node's username and password)");
     } else if (k->data && http != 0 && http != 200) {
-        snprintf(msg, sizeof msg, "HTTP %ld", http); /* the stream refused: 503 when full */
+        http_error(msg, sizeof msg, http); /* the stream refused: 503 when full */
     } else if (k->too_big) {
         snprintf(msg, sizeof msg, "reply larger than %u MiB", REPLY_MAX >> 20);
     } else if (code == CURLE_OPERATION_TIMEDOUT) {
@@ -125,11 +130,8 @@ static void finish(struct rpcclient_call *k, CURLcode code)
     } else if (code != CURLE_OK) {
         /* curl_easy_strerror names the failure, never the URL or user */
         snprintf(msg, sizeof msg, "%s", curl_easy_strerror(code));
-    } else if (http == 401) {
-        snprintf(msg, sizeof msg,
-                 "HTTP 401: unauthorized (check the node's username and password)");
     } else if (http != 200 || k->data) {
-        snprintf(msg, sizeof msg, "HTTP %ld", http);
+        http_error(msg, sizeof msg, http);
     } else if (xmlrpc_parse_response(k->reply.data, k->reply.len, &r.value, &r.fault_code,
                                      &fault_string, &e) < 0) {
         snprintf(msg, sizeof msg, "malformed XML-RPC reply: %.200s", e.msg);
