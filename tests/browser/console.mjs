@@ -223,6 +223,17 @@ try {
     throw new Error('earlier parts: ' + lines.length + ' lines, first ' + lines[0]);
   ok(step);
 
+  step = 'a burst of more than a tail is followed without a gap';
+  await page.check('#log-follow');
+  await page.click(`${row(...cfg.big)} button[data-act="restart"]`);
+  await page.waitForFunction(() => (document.getElementById('log-text').textContent.match(/O\d{8} /g) || []).length >= 6000);
+  const twice = (await logText()).match(/O\d{8} /g) || [];
+  const again = twice.slice(3000);
+  if (twice.length !== 6000 || again.some((x, i) => x !== 'O' + String(i).padStart(8, '0') + ' '))
+    throw new Error('the second run: ' + again.length + ' lines, ' + again.slice(0, 3).join(','));
+  if (/skipped/.test(await page.textContent('#log-status'))) throw new Error(await page.textContent('#log-status'));
+  ok(step);
+
   step = 'stderr tab and closing the log';
   await page.click('#log-stderr');
   await page.waitForFunction(() => document.getElementById('logview').dataset.stream === 'stderr');
@@ -309,7 +320,7 @@ try {
   await page.fill('#a-user', 'admin');
   await page.fill('#a-action', 'restart');
   await page.click('#a-filters button[type="submit"]');
-  await page.waitForFunction((n) => document.getElementById('a-shown').textContent === n + ' entries', 1 + cfg.rolling.length + 2);
+  await page.waitForFunction((n) => document.getElementById('a-shown').textContent === n + ' entries', 2 + cfg.rolling.length + 2); /* tick, big, the rolling and group ones */
   await shot(page, 'activity');
   const hash = new URL(page.url()).hash;
   if (!hash.includes('user=admin') || !hash.includes('action=restart')) throw new Error('hash: ' + hash);
@@ -385,6 +396,7 @@ try {
   if (await vpage.isVisible('#nav a[data-view="users"]')) throw new Error('a viewer sees the users page');
   await vpage.click(`${row(rnode, rns)} button[data-act="log"]`);
   await vpage.waitForFunction((pid) => document.getElementById('log-text').textContent.includes('marker ' + pid), newPid);
+  await shot(vpage, 'phone-log');
   await vpage.click('#log-close');
   await shot(vpage, 'phone-viewer');
   const overflow = await vpage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -13,6 +13,7 @@
   const LOG_POLL_MS = 1000;
   const LOG_CHUNK = 65536;
   const LOG_MAX = 2 * 1024 * 1024; /* characters kept in the viewer */
+  const LOG_GAP_MAX = 1024 * 1024; /* read between two polls, at most (the API's cap) */
   const MAX_MARKS = 5000;
   const ROWS_PAGE = 500; /* rows drawn at a time: thousands make a slow page */
   const STATES = ['RUNNING', 'STARTING', 'BACKOFF', 'STOPPING', 'STOPPED', 'EXITED', 'FATAL', 'UNKNOWN'];
@@ -975,6 +976,17 @@
     renderLog(false);
   }
 
+  /* Bytes offset..offset+len of the log as text, or null if they cannot
+   * all be read. */
+  async function readGap(offset, len) {
+    try {
+      const g = await call('GET', logPath('/range?offset=' + offset + '&length=' + len));
+      return g.offset === offset && byteLen(g.data) === len ? g.data : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   async function pollLog() {
     if (log.busy || log.node === null || !$('log-follow').checked || document.hidden) return;
     log.busy = true;
@@ -989,12 +1001,22 @@
         const bytes = enc.encode(r.data);
         const n = r.offset - log.end;
         if (r.overflow || n > bytes.length) {
-          logStatus((n - bytes.length) + ' bytes were written faster than they were read: skipped.');
-          log.text = r.data;
-          log.start = r.offset - bytes.length;
-          log.end = r.offset;
-          $('log-earlier').disabled = log.start === 0;
-          renderLog(false);
+          /* more than a tail's worth came: the part between is read by
+           * range, up to LOG_GAP_MAX; beyond, it is skipped (and said) */
+          const gapLen = r.offset - bytes.length - log.end;
+          const gap = gapLen <= LOG_GAP_MAX ? await readGap(log.end, gapLen) : null;
+          if (gen !== log.gen) return;
+          if (gap !== null) {
+            log.end = r.offset;
+            appendLog(gap + r.data);
+          } else {
+            logStatus(gapLen + ' bytes were written faster than they were read: skipped.');
+            log.text = r.data;
+            log.start = r.offset - bytes.length;
+            log.end = r.offset;
+            $('log-earlier').disabled = log.start === 0;
+            renderLog(false);
+          }
         } else {
           log.end = r.offset;
           appendLog(dec.decode(bytes.subarray(bytes.length - n)));
