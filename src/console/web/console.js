@@ -896,8 +896,12 @@
       setText($('log-matches'), '');
       log.cur = -1;
     } else {
-      const hay = log.text.toLowerCase();
-      const needle = q.toLowerCase();
+      /* caseless, unless lowering changes the text's length (then the
+       * offsets would not map back): exact case then */
+      const lower = log.text.toLowerCase();
+      const caseless = lower.length === log.text.length;
+      const hay = caseless ? lower : log.text;
+      const needle = caseless ? q.toLowerCase() : q;
       const frag = document.createDocumentFragment();
       let from = 0;
       let count = 0;
