@@ -559,7 +559,14 @@ pid_t spawn_run(const struct spawn_plan *plan, const char *name, struct err *e)
         pr.maxfd = rl.rlim_cur > INT_MAX ? INT_MAX : (int)rl.rlim_cur;
     prepare_user(plan, &pr);
 
-    pid_t pid = fork();
+    /* vfork: no copy of the daemon's page tables, and no copy-on-write
+     * faults in the daemon afterwards, which made a spawn cost ~1 ms at
+     * 1,000 programs. The child shares our memory until its exec: it only
+     * makes system calls, on its own stack frames, with everything
+     * prepared above, and never returns (child() ends in exec or _exit).
+     * We are held until its exec starts: tens of microseconds; the command
+     * was already stat()ed here, as Supervisor does. */
+    pid_t pid = vfork();
     if (pid == 0)
         child(plan, &pr);
     int fork_err = errno;
@@ -571,6 +578,7 @@ pid_t spawn_run(const struct spawn_plan *plan, const char *name, struct err *e)
         return err_set(e, ERR_SPAWN, "unknown error during fork for '%s': %s", name,
                        spawn_errno_name(fork_err));
     }
-    /* No waiting for the exec: the loop goes on, as Supervisor's does. */
+    /* No waiting for the exec's outcome: a failure comes back through the
+     * report pipe, read by the loop. */
     return pid;
 }
