@@ -29,6 +29,9 @@ struct client {
     struct client *next, *prev;
     struct sse *e;         /* back pointer */
     struct httpd_req *req; /* borrowed from httpd until it ends */
+    bool stats;            /* wants the stats events; else keepalive comments */
+    int64_t keepalive_ms;
+    struct loop_timer keep; /* next keepalive (clients without stats) */
 };
 
 struct sse {
@@ -37,6 +40,7 @@ struct sse {
     const struct csrf *csrf; /* borrowed */
     struct client *clients;  /* owned list */
     size_t nclients;
+    size_t nstats;           /* clients that want stats: the tick runs for them */
     struct loop_timer tick;  /* CPU/memory slices; armed only while clients */
     struct loop_timer flush; /* changes of this iteration; armed only while clients */
     char **dirty;            /* owned namespecs changed since the last flush */
@@ -301,6 +305,9 @@ static void client_unlink(struct client *c)
     if (c->next)
         c->next->prev = c->prev;
     e->nclients--;
+    loop_timer_cancel(e->s->loop, &c->keep);
+    if (c->stats && --e->nstats == 0)
+        loop_timer_cancel(e->s->loop, &e->tick);
     log_trace("sse: a client left, %zu connected", e->nclients);
     if (!e->clients) { /* idle again: nothing armed, nothing kept */
         loop_timer_cancel(e->s->loop, &e->tick);
@@ -351,6 +358,15 @@ static void broadcast(struct sse *e, const struct buf *b)
     }
 }
 
+static void broadcast_stats(struct sse *e, const struct buf *b)
+{
+    for (struct client *c = e->clients, *next; c; c = next) {
+        next = c->next;
+        if (c->stats)
+            send_to(c, b->data, b->len);
+    }
+}
+
 /* ---- updates ---- */
 
 static void flush_cb(struct loop *l, void *arg)
@@ -398,7 +414,7 @@ void sse_note_change(struct sse *e, const struct proc *pr)
 static void tick_cb(struct loop *l, void *arg)
 {
     struct sse *e = arg;
-    if (!e->clients)
+    if (!e->nstats)
         return;
     int64_t t0 = mono_us();
     if (e->cursor == 0)
@@ -437,9 +453,9 @@ static void tick_cb(struct loop *l, void *arg)
         }
     }
     buf_printf(b, "],\"round_end\":%s}\n\n", done ? "true" : "false");
-    broadcast(e, b);
+    broadcast_stats(e, b);
     trace_cost("stats", sampled, b->len, t0);
-    if (!e->clients)
+    if (!e->nstats)
         return; /* every client was dropped */
     int64_t next = loop_now(l) + SSE_GAP_MS;
     if (done) {
@@ -450,13 +466,57 @@ static void tick_cb(struct loop *l, void *arg)
             e->set_hash = build_snapshot(e);
             broadcast(e, b);
             trace_cost("snapshot", nprocs(s), b->len, t1);
-            if (!e->clients)
+            if (!e->nstats)
                 return;
         }
         if (e->round_start + SSE_PERIOD_MS > next)
             next = e->round_start + SSE_PERIOD_MS;
     }
     loop_timer_arm(l, &e->tick, next);
+}
+
+/* A client without stats hears from us every keepalive_ms all the same, so
+ * that it can tell a hung daemon from a quiet one. The set of processes is
+ * checked here too: with no stats round running, a removed group would go
+ * unnoticed otherwise. */
+static void keep_cb(struct loop *l, void *arg)
+{
+    struct client *c = arg;
+    struct sse *e = c->e;
+    loop_timer_arm(l, &c->keep, loop_now(l) + c->keepalive_ms);
+    if (set_hash(e) != e->set_hash) {
+        e->set_hash = build_snapshot(e);
+        broadcast(e, &e->msg); /* may drop c */
+        return;
+    }
+    static const char ka[] = ": keepalive\n\n";
+    send_to(c, ka, sizeof ka - 1);
+}
+
+/* ?stats=0|1 and ?keepalive_ms=N (1000..600000). false + a 400 sent if bad. */
+static bool stream_options(struct httpd_req *req, bool *stats, int64_t *keepalive_ms)
+{
+    const char *v = httpd_req_query(req, "stats");
+    *stats = true;
+    if (v && (strcmp(v, "0") == 0 || strcmp(v, "false") == 0)) {
+        *stats = false;
+    } else if (v && strcmp(v, "1") != 0 && strcmp(v, "true") != 0) {
+        api_send_error(req, 400, 0, "BAD_REQUEST", "stats must be 0 or 1");
+        return false;
+    }
+    *keepalive_ms = SSE_KEEPALIVE_MS;
+    v = httpd_req_query(req, "keepalive_ms");
+    if (v) {
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (!*v || *end || n < 1000 || n > 600000) {
+            api_send_error(req, 400, 0, "BAD_REQUEST",
+                           "keepalive_ms must be an integer from 1000 to 600000");
+            return false;
+        }
+        *keepalive_ms = n;
+    }
+    return true;
 }
 
 void sse_handle(struct sse *e, struct httpd_req *req)
@@ -475,6 +535,10 @@ void sse_handle(struct sse *e, struct httpd_req *req)
         free(m);
         return;
     }
+    bool stats;
+    int64_t keepalive_ms;
+    if (!stream_options(req, &stats, &keepalive_ms))
+        return;
     int64_t t0 = mono_us();
     httpd_add_header(req, "Cache-Control", "no-store");
     httpd_add_header(req, "X-Accel-Buffering", "no"); /* a reverse proxy must not hold events */
@@ -482,6 +546,13 @@ void sse_handle(struct sse *e, struct httpd_req *req)
     struct client *c = xcalloc(1, sizeof *c);
     c->e = e;
     c->req = req;
+    c->stats = stats;
+    c->keepalive_ms = keepalive_ms;
+    loop_timer_init(&c->keep, keep_cb, c);
+    if (stats)
+        e->nstats++;
+    else
+        loop_timer_arm(e->s->loop, &c->keep, loop_now(e->s->loop) + keepalive_ms);
     c->next = e->clients;
     if (c->next)
         c->next->prev = c;
@@ -497,7 +568,9 @@ void sse_handle(struct sse *e, struct httpd_req *req)
     jstr(b, e->csrf->token);
     buf_puts(b, ",\"version\":\"" SUPERVISOR_VERSION "\",\"identification\":");
     jstr(b, s->cfg && s->cfg->identifier ? s->cfg->identifier : "supervisor");
-    buf_printf(b, ",\"pid\":%d,\"period_ms\":%d}\n\n", (int)getpid(), SSE_PERIOD_MS);
+    /* period_ms: the longest the client goes without hearing from us */
+    buf_printf(b, ",\"pid\":%d,\"period_ms\":%lld,\"stats\":%s}\n\n", (int)getpid(),
+               (long long)(stats ? SSE_PERIOD_MS : keepalive_ms), stats ? "true" : "false");
     httpd_stream_write(req, b->data, b->len);
 
     uint64_t h = build_snapshot(e);
@@ -508,6 +581,8 @@ void sse_handle(struct sse *e, struct httpd_req *req)
     }
     e->set_hash = h;
     trace_cost("snapshot", nprocs(s), b->len, t0);
+    if (!stats)
+        return; /* c may be gone (dropped by the broadcast): not touched again */
     /* a new round now, so the newcomer has CPU and memory at once */
     e->cursor = 0;
     loop_timer_arm(s->loop, &e->tick, loop_now(s->loop));

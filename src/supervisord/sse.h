@@ -25,6 +25,7 @@ struct sse;
 #define SSE_MAX_CLIENTS 16                /* more get 503 */
 #define SSE_MAX_PENDING ((size_t)4 << 20) /* bytes a client may leave unread */
 #define SSE_PERIOD_MS 2000                /* CPU/memory refresh */
+#define SSE_KEEPALIVE_MS 15000            /* default, for clients that asked for no stats */
 /* Reading /proc costs 20 to 40 us a process on a VM: a refresh reads for at
  * most SSE_SLICE_US at a time, then goes on SSE_GAP_MS later, so that no
  * update keeps the loop busy for long whatever the number of processes. */

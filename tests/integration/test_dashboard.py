@@ -246,6 +246,51 @@ def test_event_stream_method_and_headers(env):
     assert r.getheader("Allow") == "GET"
 
 
+def test_event_stream_without_stats(env):
+    """?stats=0 (the console's subscription): no stats events, a keepalive
+    comment every keepalive_ms instead (announced as period_ms in hello),
+    state changes as usual, and a removed group seen without a stats round."""
+    d, port, rpc = env
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", "/api/v1/events?stats=0&keepalive_ms=1000")
+    r = c.getresponse()
+    assert r.status == 200
+    lines = []  # every raw line, comments included
+
+    def read_until(pred, timeout, desc):
+        deadline = time.monotonic() + timeout
+        while not pred():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("timed out waiting for " + desc)
+            c.sock.settimeout(left)
+            line = r.readline()
+            if not line:
+                raise AssertionError("event stream ended")
+            lines.append(line.decode().rstrip("\n"))
+
+    def events(name):
+        return [json.loads(lines[i + 1][len("data: "):]) for i, l in enumerate(lines[:-1])
+                if l == "event: " + name]
+    read_until(lambda: events("snapshot"), 10, "snapshot")
+    hello = events("hello")[0]
+    assert hello["stats"] is False and hello["period_ms"] == 1000
+    t0 = time.monotonic()
+    read_until(lambda: lines.count(": keepalive") >= 2, 10, "two keepalives")
+    assert time.monotonic() - t0 >= 1.0  # one a second, not more
+    rpc.supervisor.stopProcessGroup("grp")
+    read_until(lambda: any(p["ns"] == "grp:a" and p["statename"] == "STOPPED"
+                           for e in events("change") for p in e["processes"]), 10, "grp:a stopped")
+    assert rpc.supervisor.removeProcessGroup("grp") is True
+    read_until(lambda: len(events("snapshot")) >= 2, 10, "a snapshot without grp")
+    assert not [p for p in events("snapshot")[-1]["processes"] if p["group"] == "grp"]
+    assert events("stats") == []
+    c.close()
+    for bad in ("stats=2", "keepalive_ms=10", "keepalive_ms=x", "stats=0&keepalive_ms=600001"):
+        st, body, _ = request(port, "GET", "/api/v1/events?" + bad)
+        assert st == 400 and body["error"]["name"] == "BAD_REQUEST", (bad, st, body)
+
+
 def test_stream_count_is_bounded(env):
     d, port, rpc = env
     streams = []
