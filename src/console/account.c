@@ -41,7 +41,8 @@ struct account {
     struct hasher *hasher;   /* borrowed */
     struct sessions *ss;     /* borrowed (the api's) */
     struct throttle throttle;
-    struct op *ops;          /* owned list */
+    struct op *ops; /* owned list */
+    bool tls;       /* served over HTTPS: the cookie is Secure */
 };
 
 /* ---- ops ---- */
@@ -165,10 +166,10 @@ static void reply_user(struct account *a, struct http_req *req, const char *name
     store_user_release(&u);
 }
 
-static void set_cookie(struct http_req *req, const char *value, bool clear)
+static void set_cookie(struct account *a, struct http_req *req, const char *value, bool clear)
 {
-    char *c = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s", SESSION_COOKIE, value,
-                        clear ? "; Max-Age=0" : "");
+    char *c = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s", SESSION_COOKIE, value,
+                        a->tls ? "; Secure" : "", clear ? "; Max-Age=0" : "");
     http_add_header(req, "Set-Cookie", c);
     free(c);
 }
@@ -271,14 +272,19 @@ static bool throttled(struct account *a, struct http_req *req, const char *key, 
 /* ---- login ---- */
 
 /* Login CSRF: a login posted by a page of another site is refused (a
- * browser sends Origin with a POST; scripts send none). */
-static bool same_origin(const struct http_req *req)
+ * browser sends Origin with a POST; scripts send none). An https:// origin
+ * is ours too: behind a TLS proxy the page is https while we are not. */
+static bool same_origin(const struct account *a, const struct http_req *req)
 {
     const char *origin = http_req_header(req, "Origin");
     const char *host = http_req_header(req, "Host");
     if (!origin)
         return true;
-    return host && strncmp(origin, "http://", 7) == 0 && strcmp(origin + 7, host) == 0;
+    if (!host)
+        return false;
+    if (strncmp(origin, "https://", 8) == 0)
+        return strcmp(origin + 8, host) == 0;
+    return !a->tls && strncmp(origin, "http://", 7) == 0 && strcmp(origin + 7, host) == 0;
 }
 
 static void login_failed(struct op *op, const char *why)
@@ -323,13 +329,13 @@ static void login_done(struct op *op, enum hasher_result r)
     store_audit(a->store, u.name, "login", NULL, NULL, "ok");
     log_info("user '%s' logged in (%s)", u.name, store_role_name(u.role));
     store_user_release(&u);
-    set_cookie(op->req, s->id, false);
+    set_cookie(a, op->req, s->id, false);
     reply_result(op->req, 200, account_session_json(s));
 }
 
 void account_login(struct account *a, struct http_req *req)
 {
-    if (!same_origin(req)) {
+    if (!same_origin(a, req)) {
         reply_error(req, 403, 0, "FORBIDDEN", "a login from another site's page");
         return;
     }
@@ -385,7 +391,7 @@ void account_logout(struct account *a, struct http_req *req, struct session *s)
 {
     store_audit(a->store, s->user, "logout", NULL, NULL, "ok");
     session_end(a->ss, s);
-    set_cookie(req, "", true);
+    set_cookie(a, req, "", true);
     reply_result(req, 200, json_true());
 }
 
@@ -754,6 +760,7 @@ struct account *account_new(struct store *store, struct hasher *hasher, struct s
     a->store = store;
     a->hasher = hasher;
     a->ss = ss;
+    a->tls = cfg->tls_cert != NULL;
     throttle_init(&a->throttle, cfg->login_delay_ms, cfg->login_delay_max_ms);
     return a;
 }

@@ -41,7 +41,8 @@ struct pending {
 };
 
 struct api {
-    struct node *nodes; /* borrowed array */
+    const struct config *cfg; /* borrowed */
+    struct node *nodes;       /* borrowed array */
     size_t n;
     struct pending *pending; /* owned list */
     struct store *store;     /* borrowed */
@@ -485,23 +486,34 @@ static struct node *find_node(struct api *a, const char *name, size_t len)
     return NULL;
 }
 
-/* DNS rebinding: a page of another site whose name resolves to 127.0.0.1
- * would send its own Host. Only loopback names are ours. */
-static bool host_ok(const char *host)
+/* DNS rebinding: a page of another site whose name resolves to our
+ * address would send its own Host. Loopback names and the configured
+ * server_name list are ours, on any port. */
+bool api_host_ok(const struct api *a, const char *host)
 {
     if (!host)
         return true; /* HTTP/1.0 */
     size_t len;
     if (host[0] == '[') {
         const char *end = strchr(host, ']');
-        if (!end)
+        if (!end || (end[1] && end[1] != ':'))
             return false;
-        return (size_t)(end - host) == 4 && strncmp(host, "[::1]", 5) == 0;
+        len = (size_t)(end - host) + 1;
+        if (len == 5 && strncmp(host, "[::1]", 5) == 0)
+            return true;
+    } else {
+        len = strcspn(host, ":");
+        if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+            return true;
+        if (len >= 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == len)
+            return true;
     }
-    len = strcspn(host, ":");
-    if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
-        return true;
-    return len >= 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == len;
+    for (size_t i = 0; i < a->cfg->nserver_names; i++) {
+        const char *name = a->cfg->server_names[i];
+        if (strlen(name) == len && strncasecmp(host, name, len) == 0)
+            return true;
+    }
+    return false;
 }
 
 static bool token_eq(const char *a, const char *b)
@@ -637,8 +649,9 @@ void api_handle(void *arg, struct http_req *req)
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0;
 
-    if (!host_ok(http_req_header(req, "Host"))) {
-        send_error(req, 403, 0, "FORBIDDEN", "the Host header is not a loopback name");
+    if (!api_host_ok(a, http_req_header(req, "Host"))) {
+        send_error(req, 403, 0, "FORBIDDEN",
+                   "the Host header is neither a loopback name nor a server_name");
         return;
     }
     if (strcmp(path, "/api/v1/login") == 0) {
@@ -737,6 +750,7 @@ struct api *api_new(const struct config *cfg, struct loop *l, struct node *nodes
                     struct store *store, struct hasher *hasher)
 {
     struct api *a = xcalloc(1, sizeof *a);
+    a->cfg = cfg;
     a->nodes = nodes;
     a->n = n;
     a->store = store;

@@ -9,6 +9,7 @@
 #ifndef CONSOLE_API_H
 #define CONSOLE_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -29,5 +30,9 @@ struct api *api_new(const struct config *cfg, struct loop *l, struct node *nodes
 void api_free(struct api *a);
 /* The http_handler: arg is the api. */
 void api_handle(void *arg, struct http_req *req);
+/* Whether a Host header (NULL: none, HTTP/1.0) names this console: a
+ * loopback name or one of the config's server_name, any port. A page of
+ * another site (DNS rebinding) sends its own name. */
+bool api_host_ok(const struct api *a, const char *host);
 
 #endif

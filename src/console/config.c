@@ -1,15 +1,24 @@
 /* config: [console] and [node:NAME] into struct config. It owns the checks
- * and the messages; the INI syntax is ini.c's. */
+ * and the messages; the INI syntax is ini.c's. The TLS certificate and key
+ * are read here and checked with GnuTLS (the library libmicrohttpd serves
+ * them with), so a bad pair is a config error with its line, not a failure
+ * at start-up. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ini.h"
 #include "xalloc.h"
@@ -42,6 +51,7 @@ static void node_release(struct config_node *n)
         explicit_bzero(n->password, strlen(n->password));
     free(n->password);
     free(n->environment);
+    free(n->ca_file);
 }
 
 void config_release(struct config *c)
@@ -51,6 +61,15 @@ void config_release(struct config *c)
     free(c->nodes);
     free(c->listen_host);
     free(c->database);
+    free(c->tls_cert);
+    free(c->tls_key);
+    free(c->tls_cert_pem);
+    if (c->tls_key_pem)
+        explicit_bzero(c->tls_key_pem, strlen(c->tls_key_pem));
+    free(c->tls_key_pem);
+    for (size_t i = 0; i < c->nserver_names; i++)
+        free(c->server_names[i]);
+    free(c->server_names);
     memset(c, 0, sizeof *c);
 }
 
@@ -117,8 +136,9 @@ static int port_of(const char *s, int lo, int *out)
 }
 
 /* listen = [host:]port, host a numeric address ([::1] for IPv6) or
- * localhost. Loopback only: the console speaks plain HTTP, and passwords
- * and session cookies must not cross a network in clear. */
+ * localhost. Loopback only without TLS (checked once the section is read:
+ * tls_cert may come after it): passwords and session cookies must not
+ * cross a network in clear. */
 static int parse_listen(struct config *c, const struct ini_entry *en, struct err *e)
 {
     const char *v = en->value;
@@ -144,11 +164,11 @@ static int parse_listen(struct config *c, const struct ini_entry *en, struct err
         free(host);
         return bad(e, en->file, en->line, "listen: '%s' is not a port number (0-65535)", port);
     }
-    if (!loopback(host)) {
-        int r = bad(e, en->file, en->line,
-                    "listen: '%s' is not a loopback address (the console has no TLS yet: "
-                    "listen on 127.0.0.1 or ::1)",
-                    host);
+    struct in6_addr a;
+    if (inet_pton(AF_INET, host, &a) != 1 && inet_pton(AF_INET6, host, &a) != 1) {
+        int r =
+            bad(e, en->file, en->line,
+                "listen: '%s' is not a numeric address (127.0.0.1, 0.0.0.0, [::1], [::])", host);
         free(host);
         return r;
     }
@@ -167,11 +187,16 @@ static bool host_ok(const char *h, size_t n)
     return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") >= n;
 }
 
-/* url = http://host[:port][/] or unix:///absolute/path. Credentials belong
- * in username= and password=, never in the url (it is shown everywhere). */
+/* url = http[s]://host[:port][/] or unix:///absolute/path. Credentials
+ * belong in username= and password=, never in the url (it is shown
+ * everywhere). */
 static int parse_url(struct config_node *n, const struct ini_entry *en, struct err *e)
 {
     const char *v = en->value;
+    free(n->url); /* a key given twice: the last wins */
+    free(n->rpc_url);
+    free(n->unix_path);
+    n->url = n->rpc_url = n->unix_path = NULL;
     if (strncmp(v, "unix://", 7) == 0) {
         const char *path = v + 7;
         if (path[0] != '/')
@@ -184,12 +209,14 @@ static int parse_url(struct config_node *n, const struct ini_entry *en, struct e
         n->url = xstrdup(v);
         return 0;
     }
-    if (strncmp(v, "http://", 7) != 0)
+    bool tls = strncmp(v, "https://", 8) == 0;
+    if (!tls && strncmp(v, "http://", 7) != 0)
         return bad(e, en->file, en->line,
-                   "url: '%s' is neither http://host:port nor "
+                   "url: '%s' is neither http[s]://host:port nor "
                    "unix:///path",
                    v);
-    const char *auth = v + 7;
+    const char *scheme = tls ? "https" : "http";
+    const char *auth = v + (tls ? 8 : 7);
     size_t alen = strcspn(auth, "/?#");
     if (memchr(auth, '@', alen))
         return bad(e, en->file, en->line,
@@ -197,14 +224,14 @@ static int parse_url(struct config_node *n, const struct ini_entry *en, struct e
                    "not in the url");
     if (auth[alen] && strcmp(auth + alen, "/") != 0)
         return bad(e, en->file, en->line,
-                   "url: '%s': only http://host:port is supported "
+                   "url: '%s': only %s://host:port is supported "
                    "(no path)",
-                   v);
+                   v, scheme);
     char *hp = xstrndup(auth, alen);
     char *colon = strrchr(hp, ':');
     if (colon && hp[0] == '[' && colon < strchr(hp, ']'))
         colon = NULL; /* inside [ipv6] */
-    int port = 80;
+    int port = tls ? 443 : 80;
     if (colon) {
         *colon = '\0';
         if (port_of(colon + 1, 1, &port) < 0) {
@@ -216,9 +243,156 @@ static int parse_url(struct config_node *n, const struct ini_entry *en, struct e
         free(hp);
         return bad(e, en->file, en->line, "url: '%s': bad host", v);
     }
-    n->rpc_url = xasprintf("http://%s:%d/RPC2", hp, port);
-    n->url = xasprintf("http://%s:%d", hp, port);
+    n->rpc_url = xasprintf("%s://%s:%d/RPC2", scheme, hp, port);
+    n->url = xasprintf("%s://%s:%d", scheme, hp, port);
     free(hp);
+    return 0;
+}
+
+/* Supervisor's booleans. */
+static int boolean(const struct ini_entry *en, bool *out, struct err *e)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(en->value, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(en->value, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return bad(e, en->file, en->line, "%s: expected true or false", en->key);
+}
+
+/* The whole of a regular file of at most max bytes, NUL-terminated (a NUL
+ * inside is refused: PEM is text). NULL + the reason in why. */
+static char *read_small(const char *path, size_t max, char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > (off_t)max) {
+        snprintf(why, whylen, S_ISREG(st.st_mode) ? "larger than %zu bytes" : "not a regular file",
+                 max);
+        close(fd);
+        return NULL;
+    }
+    char *data = xmalloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            snprintf(why, whylen, "%s", r < 0 ? strerror(errno) : "shorter than its size");
+            close(fd);
+            explicit_bzero(data, got);
+            free(data);
+            return NULL;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    data[got] = '\0';
+    if (strlen(data) != got) {
+        snprintf(why, whylen, "not a PEM file (a NUL byte)");
+        explicit_bzero(data, got);
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
+/* tls_cert and tls_key: read both, then let GnuTLS say whether they are a
+ * certificate (chain), a private key, and a pair. */
+static int read_tls(struct config *c, const struct ini_entry *cert_en,
+                    const struct ini_entry *key_en, struct err *e)
+{
+    char why[256];
+    c->tls_cert_pem = read_small(cert_en->value, CONFIG_PEM_MAX, why, sizeof why);
+    if (!c->tls_cert_pem)
+        return bad(e, cert_en->file, cert_en->line, "tls_cert: cannot read '%s': %s",
+                   cert_en->value, why);
+    c->tls_key_pem = read_small(key_en->value, CONFIG_PEM_MAX, why, sizeof why);
+    if (!c->tls_key_pem)
+        return bad(e, key_en->file, key_en->line, "tls_key: cannot read '%s': %s", key_en->value,
+                   why);
+    gnutls_datum_t cd = {(unsigned char *)c->tls_cert_pem, (unsigned)strlen(c->tls_cert_pem)};
+    gnutls_datum_t kd = {(unsigned char *)c->tls_key_pem, (unsigned)strlen(c->tls_key_pem)};
+    gnutls_x509_crt_t *crts = NULL;
+    unsigned ncrts = 0;
+    int r = gnutls_x509_crt_list_import2(&crts, &ncrts, &cd, GNUTLS_X509_FMT_PEM, 0);
+    for (unsigned i = 0; r >= 0 && i < ncrts; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    gnutls_free(crts);
+    if (r < 0 || ncrts == 0)
+        return bad(e, cert_en->file, cert_en->line, "tls_cert: '%s' holds no PEM certificate: %s",
+                   cert_en->value, r < 0 ? gnutls_strerror(r) : "none found");
+    gnutls_x509_privkey_t key;
+    r = gnutls_x509_privkey_init(&key);
+    if (r >= 0) {
+        r = gnutls_x509_privkey_import2(key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+        gnutls_x509_privkey_deinit(key);
+    }
+    if (r < 0)
+        return bad(e, key_en->file, key_en->line,
+                   "tls_key: '%s' holds no unencrypted PEM private key: %s", key_en->value,
+                   gnutls_strerror(r));
+    gnutls_certificate_credentials_t cred;
+    r = gnutls_certificate_allocate_credentials(&cred);
+    if (r >= 0) {
+        /* GnuTLS checks here that the key is the certificate's */
+        r = gnutls_certificate_set_x509_key_mem(cred, &cd, &kd, GNUTLS_X509_FMT_PEM);
+        gnutls_certificate_free_credentials(cred);
+    }
+    if (r < 0)
+        return bad(e, key_en->file, key_en->line, "tls_key: '%s' does not go with '%s': %s",
+                   key_en->value, cert_en->value, gnutls_strerror(r));
+    free(c->tls_cert);
+    free(c->tls_key);
+    c->tls_cert = xstrdup(cert_en->value);
+    c->tls_key = xstrdup(key_en->value);
+    return 0;
+}
+
+/* server_name = a comma list of the names (or addresses) clients reach the
+ * console by: Host headers the DNS-rebinding check accepts besides
+ * loopback ones. */
+static int parse_server_names(struct config *c, const struct ini_entry *en, struct err *e)
+{
+    for (size_t i = 0; i < c->nserver_names; i++)
+        free(c->server_names[i]);
+    c->nserver_names = 0;
+    const char *p = en->value;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *w = p;
+        size_t wl = len;
+        while (wl && (*w == ' ' || *w == '\t'))
+            w++, wl--;
+        while (wl && (w[wl - 1] == ' ' || w[wl - 1] == '\t'))
+            wl--;
+        if (wl == 0 || wl > 253 || !host_ok(w, wl))
+            return bad(e, en->file, en->line,
+                       "server_name: '%.*s' is not a host name (no port: any is accepted)", (int)wl,
+                       w);
+        c->server_names =
+            xrealloc(c->server_names, (c->nserver_names + 1) * sizeof *c->server_names);
+        c->server_names[c->nserver_names++] = xstrndup(w, wl);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (c->nserver_names == 0)
+        return bad(e, en->file, en->line, "server_name: expected a comma list of host names");
     return 0;
 }
 
@@ -230,11 +404,19 @@ static bool name_ok(const char *s)
 
 static int read_console(struct config *c, const struct ini_section *s, struct err *e)
 {
+    const struct ini_entry *listen_en = NULL, *cert_en = NULL, *key_en = NULL;
     for (size_t i = 0; i < s->n; i++) {
         const struct ini_entry *en = &s->entries[i];
-        int r;
-        if (strcmp(en->key, "listen") == 0)
+        int r = 0;
+        if (strcmp(en->key, "listen") == 0) {
             r = parse_listen(c, en, e);
+            listen_en = en;
+        } else if (strcmp(en->key, "tls_cert") == 0 || strcmp(en->key, "tls_key") == 0) {
+            if (!en->value[0])
+                r = bad(e, en->file, en->line, "%s: a path is required", en->key);
+            *(en->key[4] == 'c' ? &cert_en : &key_en) = en;
+        } else if (strcmp(en->key, "server_name") == 0)
+            r = parse_server_names(c, en, e);
         else if (strcmp(en->key, "poll_interval") == 0)
             r = seconds(en, 100, 86400000, &c->poll_interval_ms, e);
         else if (strcmp(en->key, "timeout") == 0)
@@ -267,6 +449,18 @@ static int read_console(struct config *c, const struct ini_section *s, struct er
                 en = &s->entries[i];
         return bad(e, en->file, en->line, "login_delay_max: must not be less than login_delay");
     }
+    if (!cert_en != !key_en) {
+        const struct ini_entry *en = cert_en ? cert_en : key_en;
+        return bad(e, en->file, en->line, "%s without %s: give both or neither", en->key,
+                   cert_en ? "tls_key" : "tls_cert");
+    }
+    if (cert_en && read_tls(c, cert_en, key_en, e) < 0)
+        return -1;
+    if (!c->tls_cert && !loopback(c->listen_host))
+        return bad(e, listen_en->file, listen_en->line,
+                   "listen: '%s' is not a loopback address: without TLS (tls_cert, tls_key) "
+                   "listen on 127.0.0.1 or ::1",
+                   c->listen_host);
     return 0;
 }
 
@@ -282,7 +476,8 @@ static int read_node(struct config *c, const struct ini_section *s, struct err *
     struct config_node *n = &c->nodes[c->nnodes++];
     memset(n, 0, sizeof *n);
     n->name = xstrdup(name);
-    const struct ini_entry *pass = NULL;
+    const struct ini_entry *pass = NULL, *tls_en = NULL;
+    n->tls_verify = true;
     for (size_t i = 0; i < s->n; i++) {
         const struct ini_entry *en = &s->entries[i];
         if (strcmp(en->key, "url") == 0) {
@@ -298,12 +493,30 @@ static int read_node(struct config *c, const struct ini_section *s, struct err *
         } else if (strcmp(en->key, "environment") == 0) {
             free(n->environment);
             n->environment = xstrdup(en->value);
+        } else if (strcmp(en->key, "ca_file") == 0) {
+            char why[256] = "";
+            char *pem = read_small(en->value, 16 * CONFIG_PEM_MAX, why, sizeof why);
+            if (pem && !strstr(pem, "-----BEGIN CERTIFICATE-----"))
+                snprintf(why, sizeof why, "no PEM certificate in it");
+            bool has = pem && !why[0];
+            free(pem);
+            if (!has)
+                return bad(e, en->file, en->line, "ca_file: cannot read '%s': %s", en->value, why);
+            free(n->ca_file);
+            n->ca_file = xstrdup(en->value);
+            tls_en = en;
+        } else if (strcmp(en->key, "tls_verify") == 0) {
+            if (boolean(en, &n->tls_verify, e) < 0)
+                return -1;
+            tls_en = en;
         } else {
             return bad(e, en->file, en->line, "unknown key '%s' in [%s]", en->key, s->name);
         }
     }
     if (!n->url)
         return bad(e, s->file, s->line, "[%s]: url is required", s->name);
+    if (tls_en && strncmp(n->url, "https://", 8) != 0)
+        return bad(e, tls_en->file, tls_en->line, "%s: only for https:// nodes", tls_en->key);
     if (pass && !n->username)
         return bad(e, pass->file, pass->line, "[%s]: password without username", s->name);
     if (!n->environment)

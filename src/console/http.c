@@ -33,6 +33,7 @@ struct http {
     struct loop_timer timer;
     bool kicked;
     struct http_req *reqs; /* live requests */
+    char last_log[256];    /* MHD's last message: why a start failed */
 };
 
 struct header {
@@ -305,13 +306,14 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    struct http *h = cls;
     struct buf b;
     buf_init(&b);
     buf_vprintf(&b, fmt, ap);
     while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
         b.data[--b.len] = '\0';
     log_debug("http: %s", b.data);
+    snprintf(h->last_log, sizeof h->last_log, "%s", b.data);
     buf_release(&b);
 }
 
@@ -385,8 +387,8 @@ static int listen_on(const char *host, int port, int *bound, struct err *e)
     return fd;
 }
 
-struct http *http_new(struct loop *l, const char *host, int port, http_handler handler, void *arg,
-                      struct err *e)
+struct http *http_new(struct loop *l, const char *host, int port, const struct http_tls *tls,
+                      http_handler handler, void *arg, struct err *e)
 {
     int bound = port;
     int fd = listen_on(host, port, &bound, e);
@@ -399,17 +401,36 @@ struct http *http_new(struct loop *l, const char *host, int port, http_handler h
     h->port = bound;
     h->epfd = -1;
     loop_timer_init(&h->timer, timer_cb, h);
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        close(fd);
+        free(h);
+        err_set(e, ERR_SYSTEM, "cannot serve HTTPS: libmicrohttpd was built without TLS");
+        return NULL;
+    }
+    /* The TLS options go through MHD_OPTION_ARRAY so that one call serves
+     * both cases; without TLS the array is empty. MHD copies nothing: the
+     * PEM strings are the config's, alive as long as the server. */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? (void *)tls->cert_pem : NULL},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? (void *)tls->key_pem : NULL},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (!tls)
+        tls_opts[0].option = MHD_OPTION_END;
     h->d = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, access_cb, h,
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0,
+        NULL, NULL, access_cb, h,
         /* the logger first, to see errors from the options */
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_CONNECTION_LIMIT, HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)(64 * 1024), MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT,
-        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!h->d) {
         close(fd);
+        err_set(e, ERR_SYSTEM, "cannot start the HTTP%s server on %s:%d%s%s", tls ? "S" : "", host,
+                bound, h->last_log[0] ? ": " : "", h->last_log);
         free(h);
-        err_set(e, ERR_SYSTEM, "cannot start the HTTP server on %s:%d", host, bound);
         return NULL;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);

@@ -25,10 +25,21 @@ typedef void (*http_abort_cb)(void *data, struct http_req *req);
 #define HTTP_MAX_CONNECTIONS 256u
 #define HTTP_CONN_TIMEOUT 120u /* seconds idle or stalled mid-request */
 
-/* Listen on host:port (numeric address; port 0 picks a free one) and serve.
- * NULL + e (ERR_SYSTEM: "cannot listen on 127.0.0.1:9100: Address in use"). */
-struct http *http_new(struct loop *l, const char *host, int port, http_handler handler, void *arg,
-                      struct err *e);
+/* HTTPS: PEM text (NUL-terminated), borrowed for the server's life. */
+struct http_tls {
+    const char *cert_pem; /* the certificate, then its chain */
+    const char *key_pem;  /* its private key, unencrypted */
+};
+
+/* TLS 1.2 at least: older versions have known weaknesses. */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
+
+/* Listen on host:port (numeric address; port 0 picks a free one) and serve,
+ * over TLS when tls is non-NULL (plain HTTP on that port is then refused:
+ * the handshake fails). NULL + e (ERR_SYSTEM: "cannot listen on
+ * 127.0.0.1:9100: Address in use"; "cannot start the HTTPS server ..."). */
+struct http *http_new(struct loop *l, const char *host, int port, const struct http_tls *tls,
+                      http_handler handler, void *arg, struct err *e);
 /* Kept requests get their abort callback; every connection is closed. Not
  * from inside a handler. NULL ok. */
 void http_free(struct http *h);

@@ -189,7 +189,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < cfg.nnodes; i++)
         node_init(&nodes[i], &cfg.nodes[i], &cfg, l, rpc);
     api = api_new(&cfg, l, nodes, cfg.nnodes, store, hasher);
-    http = http_new(l, cfg.listen_host, cfg.listen_port, web_handle, api, &e);
+    struct http_tls tls = {cfg.tls_cert_pem, cfg.tls_key_pem};
+    http = http_new(l, cfg.listen_host, cfg.listen_port, cfg.tls_cert ? &tls : NULL, web_handle,
+                    api, &e);
     if (!http)
         goto out;
     loop_signal(l, SIGTERM, stop_cb, NULL);
@@ -197,8 +199,8 @@ int main(int argc, char **argv)
     bool v6 = strchr(cfg.listen_host, ':') != NULL;
     char host[80];
     snprintf(host, sizeof host, "%s%s%s", v6 ? "[" : "", cfg.listen_host, v6 ? "]" : "");
-    log_info("supervisor-console %s listening on http://%s:%d/ (%zu nodes)", CONSOLE_VERSION, host,
-             http_port(http), cfg.nnodes);
+    log_info("supervisor-console %s listening on http%s://%s:%d/ (%zu nodes)", CONSOLE_VERSION,
+             cfg.tls_cert ? "s" : "", host, http_port(http), cfg.nnodes);
     for (size_t i = 0; i < cfg.nnodes; i++)
         node_poll_now(&nodes[i]);
     rc = loop_run(l) == 0 ? 0 : 1;

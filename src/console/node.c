@@ -599,9 +599,15 @@ void node_init(struct node *n, const struct config_node *cfg, const struct confi
     n->rc = rc;
     n->target = (struct rpcclient_target){.url = cfg->rpc_url,
                                           .unix_path = cfg->unix_path,
+                                          .ca_file = cfg->ca_file,
+                                          .insecure = !cfg->tls_verify,
                                           .username = cfg->username,
                                           .password = cfg->password};
     n->error = xstrdup("not contacted yet");
+    if (!cfg->tls_verify)
+        log_warn("node '%s': tls_verify is false: its certificate is not checked (anyone "
+                 "between may read its credentials)",
+                 cfg->name);
     n->events_url = events_url_of(cfg->rpc_url);
     n->stall_ms = DEFAULT_PERIOD_MS + conf->timeout_ms;
     sse_client_init(&n->sse, NODE_EVENT_MAX, stream_want, stream_event, n);

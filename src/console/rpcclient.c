@@ -328,7 +328,13 @@ static bool setup(struct rpcclient_call *k, const struct rpcclient_target *t, co
     ok &= curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK;
     if (t->unix_path)
         ok &= curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, t->unix_path) == CURLE_OK;
-    ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK;
+    ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+    if (t->ca_file)
+        ok &= curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_file) == CURLE_OK;
+    if (t->insecure) {
+        ok &= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK;
+        ok &= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L) == CURLE_OK;
+    }
     ok &= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
     ok &= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, k->timeout_ms) == CURLE_OK;
     if (t->fresh)

@@ -25,8 +25,10 @@ struct rpcclient_call;
 /* Where a node listens. Borrowed by each call only while rpcclient_call()
  * runs (everything is copied into curl). */
 struct rpcclient_target {
-    const char *url;       /* "http://host:port/RPC2" (for unix: "http://localhost/RPC2") */
+    const char *url;       /* "http[s]://host:port/RPC2" (for unix: "http://localhost/RPC2") */
     const char *unix_path; /* non-NULL: connect to this unix socket instead */
+    const char *ca_file;   /* https: the CA bundle (PEM); NULL: the system's */
+    bool insecure;         /* https: no check of the node's certificate or name */
     const char *username;  /* NULL: no auth */
     const char *password;
     bool fresh; /* open a new connection (the cached ones may be dead) */

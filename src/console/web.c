@@ -19,20 +19,6 @@
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
     "frame-ancestors 'none'"
 
-/* DNS rebinding: a page of another site whose name resolves to 127.0.0.1
- * sends its own Host. The same rule as api.c's: only loopback names. */
-static bool host_ok(const char *host)
-{
-    if (!host)
-        return true; /* HTTP/1.0 */
-    if (host[0] == '[')
-        return strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || host[5] == ':');
-    size_t len = strcspn(host, ":");
-    if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
-        return true;
-    return len >= 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == len;
-}
-
 static const struct web_file *find_file(const char *name)
 {
     for (const struct web_file *f = web_files; f->name; f++)
@@ -112,8 +98,11 @@ void web_handle(void *arg, struct http_req *req)
         return;
     }
     const char *method = http_req_method(req);
-    if (!host_ok(http_req_header(req, "Host"))) {
-        plain(req, 403, "403 Forbidden: the Host header is not a loopback name\n");
+    /* DNS rebinding: the API's rule (loopback names and server_name) */
+    if (!api_host_ok(arg, http_req_header(req, "Host"))) {
+        plain(req, 403,
+              "403 Forbidden: the Host header is neither a loopback name nor a "
+              "server_name\n");
         return;
     }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {

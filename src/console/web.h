@@ -22,7 +22,7 @@ extern const struct web_file web_files[];
 
 /* The http_handler of the console: arg is the api (api.h), passed on to
  * api_handle for every request that is not a page of the UI. Pages answer
- * 403 to a Host that is not a loopback name (DNS rebinding), 404 to an
+ * 403 to a Host that api_host_ok refuses (DNS rebinding), 404 to an
  * unknown file, 405 to a method other than GET or HEAD, and 304 to an
  * If-None-Match of the file's ETag. */
 void web_handle(void *arg, struct http_req *req);
