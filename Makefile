@@ -224,7 +224,7 @@ lint:
 	clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c tests/helpers/*.c
 	clang-tidy --quiet src/*/*.c -- -std=c17 -D_GNU_SOURCE -DXML_DTD -Isrc/common -Isrc/supervisord
 
-install: $(O)/supervisord $(O)/supervisorctl
+install: $(O)/supervisord $(O)/supervisorctl $(O)/supervisor-console
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man1 \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system
@@ -232,8 +232,13 @@ install: $(O)/supervisord $(O)/supervisorctl
 	install -m 0644 doc/supervisord.8 $(DESTDIR)$(PREFIX)/share/man/man8/supervisord.8
 	install -m 0755 $(O)/supervisorctl $(DESTDIR)$(PREFIX)/bin/supervisorctl
 	install -m 0644 doc/supervisorctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/supervisorctl.1
-	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    etc/supervisord.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/supervisord.service
+	install -m 0755 $(O)/supervisor-console $(DESTDIR)$(PREFIX)/bin/supervisor-console
+	install -m 0644 doc/supervisor-console.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/supervisor-console.8
+	for u in supervisord supervisor-console; do \
+	    sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        etc/$$u.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service || exit 1; \
+	done
 
 clean:
 	rm -rf build run
