@@ -96,6 +96,36 @@ void xmlrpc_array_push(struct xmlrpc_value *a, struct xmlrpc_value *v)
     a->items[a->n++] = v;
 }
 
+/* Member names Supervisor's structs repeat, each kept once instead of
+ * copied into every struct: a getAllProcessInfo answer holds 14 of them a
+ * process, and a console keeps thousands of processes. A name pointing
+ * into this table is not freed. */
+static const char known_names[][16] = {
+    "name",        "group",      "description", "start",      "stop",
+    "now",         "state",      "statename",   "spawnerr",   "exitstatus",
+    "logfile",     "stdout_logfile", "stderr_logfile", "pid", "status",
+    "faultCode",   "faultString", "inuse",      "autostart",  "group_prio",
+    "process_prio", "priority",  "methodName",  "params",     "command",
+};
+#define NKNOWN (sizeof known_names / sizeof known_names[0])
+
+static char *member_name(const char *name)
+{
+    size_t n = strnlen(name, sizeof known_names[0]);
+    if (n < sizeof known_names[0])
+        for (size_t i = 0; i < NKNOWN; i++)
+            if (known_names[i][0] == name[0] && memcmp(known_names[i], name, n + 1) == 0)
+                return (char *)known_names[i];
+    return xstrdup(name);
+}
+
+static void member_name_free(char *name)
+{
+    uintptr_t p = (uintptr_t)name;
+    if (p < (uintptr_t)known_names || p >= (uintptr_t)(known_names + NKNOWN))
+        free(name);
+}
+
 static struct xmlrpc_member *member_find(const struct xmlrpc_value *st, const char *name)
 {
     for (size_t i = 0; i < st->n; i++)
@@ -114,7 +144,7 @@ void xmlrpc_struct_set(struct xmlrpc_value *st, const char *name, struct xmlrpc_
         return;
     }
     st->members = xgrow(st->members, &st->cap, st->n + 1, sizeof(*st->members));
-    st->members[st->n].name = xstrdup(name);
+    st->members[st->n].name = member_name(name);
     st->members[st->n].value = v;
     st->n++;
 }
@@ -135,7 +165,7 @@ void xmlrpc_free(struct xmlrpc_value *v)
     for (size_t i = 0; v->type == XMLRPC_ARRAY && i < v->n; i++)
         xmlrpc_free(v->items[i]);
     for (size_t i = 0; v->type == XMLRPC_STRUCT && i < v->n; i++) {
-        free(v->members[i].name);
+        member_name_free(v->members[i].name);
         xmlrpc_free(v->members[i].value);
     }
     free(v->items);
