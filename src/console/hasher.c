@@ -5,6 +5,7 @@
 
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +61,13 @@ struct hasher {
 
 /* ---- the work, in whichever process ---- */
 
-char *hasher_crypt(const char *password)
+char *hasher_setting(void)
+{
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    return crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt) ? xstrdup(salt) : NULL;
+}
+
+static char *crypt_here(const char *password)
 {
     char salt[CRYPT_GENSALT_OUTPUT_SIZE];
     if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt))
@@ -71,6 +78,49 @@ char *hasher_crypt(const char *password)
     explicit_bzero(cd, sizeof *cd);
     free(cd);
     return out;
+}
+
+/* yescrypt takes 16 MiB for a hash: done in a child of ours, so that the
+ * console itself never grows by that much (its peak RSS is a target). */
+char *hasher_crypt(const char *password)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return NULL;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        char *h = crypt_here(password);
+        size_t n = h ? strlen(h) : 0;
+        ssize_t w = n ? write(fds[1], h, n) : 0;
+        _exit(w == (ssize_t)n && n ? 0 : 1);
+    }
+    close(fds[1]);
+    char buf[HASHER_HASH_MAX + 1];
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(fds[0], buf + got, sizeof buf - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (got == sizeof buf - 1)
+            break;
+    }
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got == 0)
+        return NULL;
+    buf[got] = '\0';
+    return xstrdup(buf);
 }
 
 bool hasher_check(const char *password, const char *stored)
@@ -110,7 +160,7 @@ static void child_answer(int fd, const unsigned char *msg, size_t n)
         if (q.op == OP_VERIFY) {
             r.result = hasher_check(pw, stored) ? HASHER_OK : HASHER_MISMATCH;
         } else if (q.op == OP_HASH) {
-            char *h = hasher_crypt(pw);
+            char *h = crypt_here(pw);
             if (h) {
                 r.result = HASHER_OK;
                 memcpy(out + sizeof r, h, strlen(h));

@@ -61,9 +61,16 @@ void hasher_cancel(struct hasher *h, struct hasher_req *r);
 unsigned hasher_waiting(const struct hasher *h);
 pid_t hasher_pid(const struct hasher *h);
 
-/* In this process: a new yescrypt hash of password (malloc'ed; NULL on
- * failure), and whether password matches stored (constant time compare). */
+/* Blocking, for the command line (--set-user) and the first start, before
+ * the loop: a new yescrypt hash of password (malloc'ed; NULL on failure),
+ * computed in a short-lived child so this process never holds yescrypt's
+ * 16 MiB; and, in this process, whether password matches stored (constant
+ * time compare). */
 char *hasher_crypt(const char *password);
 bool hasher_check(const char *password, const char *stored);
+/* A fresh yescrypt setting ("$y$j9T$<salt>"), no hashing: checking a
+ * password against it costs a whole hash and never matches (unknown users
+ * cost what known ones do). malloc'ed; NULL on failure. */
+char *hasher_setting(void);
 
 #endif

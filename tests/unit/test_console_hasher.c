@@ -135,10 +135,34 @@ static void test_queue_cancel_death(void **state)
     loop_free(l);
 }
 
+/* hasher_crypt hashes in a child of its own (the console never holds
+ * yescrypt's memory); a setting is a salt that no password matches. */
+static void test_blocking_and_setting(void **state)
+{
+    (void)state;
+    char *stored = hasher_crypt("pw");
+    assert_non_null(stored);
+    assert_memory_equal(stored, "$y$", 3);
+    assert_true(hasher_check("pw", stored));
+    assert_false(hasher_check("pX", stored));
+    char *other = hasher_crypt("pw");
+    assert_string_not_equal(stored, other); /* a fresh salt each time */
+    char *setting = hasher_setting();
+    assert_non_null(setting);
+    assert_memory_equal(setting, "$y$", 3);
+    assert_true(strlen(setting) < strlen(stored));
+    assert_false(hasher_check("pw", setting));
+    assert_false(hasher_check("", setting));
+    free(stored);
+    free(other);
+    free(setting);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_verify),
+        cmocka_unit_test(test_blocking_and_setting),
         cmocka_unit_test(test_queue_cancel_death),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
