@@ -3,7 +3,7 @@ listener serves HTTPS with tls_cert/tls_key (a self-signed certificate made
 here with openssl, or certtool where openssl is missing), and https://
 nodes are reached with libcurl's TLS, checked against ca_file.
 
-- login and an API call over https from a client trusting that
+- login, API calls and an action over https from a client trusting that
   certificate; the session cookie is Secure; a Host of server_name is
   accepted, another refused; an http:// Origin is refused on a TLS login;
   plain HTTP to the TLS port gets no answer; TLS 1.1 is refused, 1.2 taken;
@@ -233,6 +233,11 @@ def test_console_https(tmp_path, tls_node, console):
     assert SECRET not in got["untrusted"]["error"]
     r, data = console.request("GET", "/api/v1/processes?node=trusted&state=running")
     assert r.status == 200 and len(json.loads(data)["result"]) == 100
+    # an action: the request waits (suspended) for the node's answer over TLS
+    r, data = console.request("POST", "/api/v1/nodes/trusted/processes/g0:g0_00/start")
+    assert r.status == 200 and json.loads(data)["result"], data
+    r, data = console.request("POST", "/api/v1/nodes/untrusted/processes/g0:g0_00/start")
+    assert r.status == 502 and "NODE_UNAVAILABLE" in data, data
     warns = [ln for ln in console.log().splitlines()
              if "WARN" in ln and "'unchecked'" in ln and "tls_verify" in ln]
     assert len(warns) == 1, console.log()
