@@ -42,7 +42,7 @@ struct pending {
 
 struct api {
     const struct config *cfg; /* borrowed */
-    struct node *nodes;       /* borrowed array */
+    struct node **nodes;      /* borrowed array */
     size_t n;
     struct pending *pending; /* owned list */
     struct store *store;     /* borrowed */
@@ -121,8 +121,8 @@ static void get_nodes(struct api *a, struct http_req *req, const struct session 
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < a->n; i++)
-        if (session_allows(s, a->nodes[i].cfg->environment))
-            json_array_append_new(arr, node_json(&a->nodes[i]));
+        if (session_allows(s, a->nodes[i]->cfg->environment))
+            json_array_append_new(arr, node_json(a->nodes[i]));
     send_result(req, arr);
 }
 
@@ -166,7 +166,7 @@ static void get_processes(struct api *a, struct http_req *req, const struct sess
     buf_puts(&b, "{\"result\":[");
     bool first = true;
     for (size_t i = 0; i < a->n; i++) {
-        const struct node *n = &a->nodes[i];
+        const struct node *n = a->nodes[i];
         if (!n->processes || !session_allows(s, n->cfg->environment) ||
             (fnode && strcmp(fnode, n->cfg->name) != 0) ||
             (fenv && strcmp(fenv, n->cfg->environment) != 0))
@@ -481,8 +481,8 @@ static void get_log(struct api *a, struct http_req *req, struct node *n, const c
 static struct node *find_node(struct api *a, const char *name, size_t len)
 {
     for (size_t i = 0; i < a->n; i++)
-        if (strlen(a->nodes[i].cfg->name) == len && memcmp(a->nodes[i].cfg->name, name, len) == 0)
-            return &a->nodes[i];
+        if (strlen(a->nodes[i]->cfg->name) == len && memcmp(a->nodes[i]->cfg->name, name, len) == 0)
+            return a->nodes[i];
     return NULL;
 }
 
@@ -746,7 +746,37 @@ void api_handle(void *arg, struct http_req *req)
 
 /* ---- lifecycle ---- */
 
-struct api *api_new(const struct config *cfg, struct loop *l, struct node *nodes, size_t n,
+void api_reload(struct api *a, const struct config *cfg, struct node **nodes, size_t n)
+{
+    a->cfg = cfg;
+    a->nodes = nodes;
+    a->n = n;
+    store_set_audit_keep(a->store, cfg->audit_keep);
+    bulk_set_nodes(a->bulk, nodes, n);
+}
+
+void api_node_gone(struct api *a, struct node *n)
+{
+    struct pending *p = a->pending;
+    while (p) {
+        struct pending *next = p->next;
+        if (p->node == n) {
+            log_info("node '%s': %s '%s': the node was removed, call cancelled", n->cfg->name,
+                     action_names[p->action], p->ns);
+            if (p->action < ACT_LOG)
+                store_audit(a->store, p->user, action_names[p->action], n->cfg->name, p->ns,
+                            "NODE_REMOVED");
+            rpcclient_cancel(n->rc, p->call);
+            send_error(p->req, 503, 0, "NODE_REMOVED",
+                       "the node was removed from the configuration");
+            pending_free(p);
+        }
+        p = next;
+    }
+    bulk_node_gone(a->bulk, n);
+}
+
+struct api *api_new(const struct config *cfg, struct loop *l, struct node **nodes, size_t n,
                     struct store *store, struct hasher *hasher)
 {
     struct api *a = xcalloc(1, sizeof *a);

@@ -23,11 +23,19 @@ struct api;
 
 /* All borrowed; they must outlive the api. The hasher is attached to l
  * here, and the store's activity log pruned to cfg->audit_keep rows. */
-struct api *api_new(const struct config *cfg, struct loop *l, struct node *nodes, size_t n,
+struct api *api_new(const struct config *cfg, struct loop *l, struct node **nodes, size_t n,
                     struct store *store, struct hasher *hasher);
 /* Cancels the actions, jobs and hashes in flight (call after http_free,
  * which aborts their requests). NULL ok. */
 void api_free(struct api *a);
+/* A reload (SIGHUP): the config and nodes from now on, borrowed as in
+ * api_new (server_name, audit_keep and the nodes apply at once). Call
+ * api_node_gone first for every node that is not among them. */
+void api_reload(struct api *a, const struct config *cfg, struct node **nodes, size_t n);
+/* n leaves: its actions and log reads in flight are answered 503
+ * NODE_REMOVED (their calls dropped), its bulk items end as errors. n is
+ * still valid during the call. */
+void api_node_gone(struct api *a, struct node *n);
 /* The http_handler: arg is the api. */
 void api_handle(void *arg, struct http_req *req);
 /* Whether a Host header (NULL: none, HTTP/1.0) names this console: a

@@ -16,7 +16,7 @@
 
 struct bulk {
     struct jobs jobs;
-    struct node *nodes; /* borrowed array */
+    struct node **nodes; /* borrowed array */
     size_t n;
     struct store *store; /* borrowed */
 };
@@ -157,7 +157,7 @@ static void run_ended(void *ctx, struct job *j, struct job_item *it)
         log_info("job %llu: node '%s': %s '%s': %s", (unsigned long long)j->id, it->node, what,
                  it->name, result);
     store_audit(b->store, j->user, what, it->node, it->name, result);
-    if (it->state == ITEM_OK || it->state == ITEM_ERROR)
+    if (it->ref && (it->state == ITEM_OK || it->state == ITEM_ERROR))
         node_poll_now(it->ref);
 }
 
@@ -168,8 +168,8 @@ static const struct job_ops runner = {run_start, run_cancel, run_ended};
 static struct node *find_node(struct bulk *b, const char *name)
 {
     for (size_t i = 0; i < b->n; i++)
-        if (strcmp(b->nodes[i].cfg->name, name) == 0)
-            return &b->nodes[i];
+        if (strcmp(b->nodes[i]->cfg->name, name) == 0)
+            return b->nodes[i];
     return NULL;
 }
 
@@ -235,7 +235,7 @@ static bool add_matches(struct bulk *b, struct http_req *req, const struct sessi
         return false;
     }
     for (size_t i = 0; i < b->n; i++) {
-        struct node *n = &b->nodes[i];
+        struct node *n = b->nodes[i];
         if (!n->processes || !session_allows(s, n->cfg->environment))
             continue;
         for (size_t k = 0; k < n->processes->n; k++) {
@@ -363,7 +363,19 @@ void bulk_cancel_job(struct bulk *b, struct http_req *req, const struct session 
     reply_result(req, 200, job_json(j));
 }
 
-struct bulk *bulk_new(struct node *nodes, size_t n, struct store *store)
+void bulk_set_nodes(struct bulk *b, struct node **nodes, size_t n)
+{
+    b->nodes = nodes;
+    b->n = n;
+}
+
+void bulk_node_gone(struct bulk *b, struct node *n)
+{
+    jobs_drop_ref(&b->jobs, n, 0, "NODE_REMOVED", "the node was removed from the configuration",
+                  wall_now());
+}
+
+struct bulk *bulk_new(struct node **nodes, size_t n, struct store *store)
 {
     struct bulk *b = xcalloc(1, sizeof *b);
     b->nodes = nodes;

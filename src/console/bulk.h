@@ -19,8 +19,15 @@
 
 struct bulk;
 
-/* nodes and store are borrowed and outlive the bulk. */
-struct bulk *bulk_new(struct node *nodes, size_t n, struct store *store);
+/* nodes (an array of n pointers) and store are borrowed and outlive the
+ * bulk (or until bulk_set_nodes). */
+struct bulk *bulk_new(struct node **nodes, size_t n, struct store *store);
+/* A reload: the nodes from now on (borrowed). Call bulk_node_gone first for
+ * each node that is not among them. */
+void bulk_set_nodes(struct bulk *b, struct node **nodes, size_t n);
+/* n leaves (a reload removed or replaced it): the job items on it that have
+ * not ended end as errors NODE_REMOVED, calls in flight dropped. */
+void bulk_node_gone(struct bulk *b, struct node *n);
 /* Cancels the calls in flight (no activity logged). NULL ok. */
 void bulk_free(struct bulk *b);
 

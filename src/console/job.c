@@ -104,7 +104,7 @@ void job_add_item(struct job *j, const char *node, const char *name, const char 
     memset(it, 0, sizeof *it);
     it->node = xstrdup(node);
     it->name = xstrdup(name);
-    it->environment = environment;
+    it->environment = xstrdup(environment);
     it->ref = ref;
 }
 
@@ -115,6 +115,7 @@ void job_free(struct job *j)
     for (size_t i = 0; i < j->n; i++) {
         free(j->items[i].node);
         free(j->items[i].name);
+        free(j->items[i].environment);
         free(j->items[i].err_name);
         free(j->items[i].err_message);
     }
@@ -137,11 +138,15 @@ static void pump(struct job *j, double now)
     struct jobs *js = j->owner;
     if (j->state != JOB_RUNNING)
         return;
+    /* items that ended before their turn (jobs_drop_ref) are passed over */
     if (j->rolling && j->failed) /* a rolling job stops at the first failure */
-        while (j->next < j->n)
-            finish_item(j, &j->items[j->next++], ITEM_SKIPPED);
+        for (; j->next < j->n; j->next++)
+            if (j->items[j->next].state == ITEM_PENDING)
+                finish_item(j, &j->items[j->next], ITEM_SKIPPED);
     while (j->running < j->width && j->next < j->n) {
         struct job_item *it = &j->items[j->next++];
+        if (it->state != ITEM_PENDING)
+            continue;
         it->state = ITEM_RUNNING;
         j->running++;
         it->call = js->ops->start(js->ctx, j, it);
@@ -214,6 +219,35 @@ int job_cancel(struct job *j, double now)
     }
     j->next = j->n;
     return 0;
+}
+
+void jobs_drop_ref(struct jobs *js, const void *ref, int code, const char *name,
+                   const char *message, double now)
+{
+    for (struct job *j = js->head; j; j = j->next_job) {
+        bool ended = false;
+        for (size_t i = 0; i < j->n; i++) {
+            struct job_item *it = &j->items[i];
+            if (it->ref != ref)
+                continue;
+            if (it->state == ITEM_RUNNING) {
+                js->ops->cancel(js->ctx, j, it);
+                j->running--;
+            } else if (it->state != ITEM_PENDING) {
+                it->ref = NULL;
+                continue;
+            }
+            it->ref = NULL;
+            j->failed++;
+            it->err_code = code;
+            it->err_name = xstrdup(name);
+            it->err_message = xstrdup(message);
+            finish_item(j, it, ITEM_ERROR);
+            ended = true;
+        }
+        if (ended)
+            pump(j, now);
+    }
 }
 
 static json_t *str(const char *s)

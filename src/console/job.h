@@ -31,8 +31,9 @@ enum job_item_state {
 
 struct job_item {
     char *node, *name;       /* owned: node name, namespec */
-    const char *environment; /* borrowed (the node's config) */
-    void *ref;               /* borrowed: the runner's (bulk.c: struct node *) */
+    char *environment;       /* owned: the node's when the job was made */
+    void *ref;               /* borrowed: the runner's (bulk.c: struct node *); NULL
+                              * once jobs_drop_ref ended the item */
     enum job_item_state state;
     int err_code;                   /* ITEM_ERROR */
     char *err_name, *err_message;   /* owned, ITEM_ERROR only */
@@ -105,6 +106,13 @@ void job_item_done(struct job *j, struct job_item *it, bool ok, int code, const 
 /* Cancel a running job: pending items and running calls become cancelled.
  * -1 if it is not running. */
 int job_cancel(struct job *j, double now);
+/* The runner's ref (bulk.c: a node removed by a reload) is gone: the items
+ * on it that have not ended end now as errors (code, name, message),
+ * running ones cancelled first through ops->cancel; every item's pointer
+ * to it is cleared. The jobs go on with their other items (a rolling one
+ * stops, as at any failure). */
+void jobs_drop_ref(struct jobs *js, const void *ref, int code, const char *name,
+                   const char *message, double now);
 /* The job as the API shows it (a new reference). */
 json_t *job_json(const struct job *j);
 

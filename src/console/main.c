@@ -1,6 +1,7 @@
-/* supervisor-console: the command line, start-up and shutdown. It owns the
- * config, the database, the loop, the rpcclient, the nodes, the HTTP server
- * and the API, and frees them all on SIGTERM/SIGINT. */
+/* supervisor-console: the command line, start-up, reload and shutdown. It
+ * owns the config, the database, the loop, the rpcclient, the nodes, the
+ * HTTP server and the API, and frees them all on SIGTERM/SIGINT. SIGHUP
+ * reads the config again and applies what can change live (reload_cb). */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -97,6 +98,150 @@ static int first_admin(struct store *store)
     return 0;
 }
 
+/* What a reload swaps: the running config and nodes (each allocated on
+ * its own: the api, jobs and calls in flight hold node pointers). */
+struct running {
+    const char *path;
+    struct config *cfg;  /* owned */
+    struct node **nodes; /* owned array of owned nodes, cfg->nnodes of them */
+    struct loop *loop;
+    struct rpcclient *rpc;
+    struct api *api;
+};
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether a node's connection is the same: then its state (online, the
+ * processes, the event stream) is kept across the reload. */
+static bool same_connection(const struct config_node *a, const struct config_node *b)
+{
+    return same_str(a->url, b->url) && same_str(a->unix_path, b->unix_path) &&
+           same_str(a->username, b->username) && same_str(a->password, b->password) &&
+           same_str(a->ca_file, b->ca_file) && a->tls_verify == b->tls_verify;
+}
+
+/* A kept node now borrows the new config (the same values where they
+ * matter to its connection; environment and intervals may differ). */
+static void rebind(struct node *n, const struct config_node *cfg, const struct config *conf)
+{
+    n->cfg = cfg;
+    n->conf = conf;
+    n->target.url = cfg->rpc_url;
+    n->target.unix_path = cfg->unix_path;
+    n->target.username = cfg->username;
+    n->target.password = cfg->password;
+    n->target.ca_file = cfg->ca_file;
+}
+
+/* Keys read once at start-up: the new config gets the running values (the
+ * server borrows the TLS PEM text), and a change is logged. */
+static void keep_startup_keys(struct config *run, struct config *next)
+{
+    if (strcmp(run->listen_host, next->listen_host) != 0 || run->listen_port != next->listen_port)
+        log_warn("reload: listen changed: takes effect after a restart");
+    if (strcmp(run->database, next->database) != 0)
+        log_warn("reload: database changed: takes effect after a restart");
+    if (!same_str(run->tls_cert_pem, next->tls_cert_pem) ||
+        !same_str(run->tls_key_pem, next->tls_key_pem))
+        log_warn("reload: tls_cert or tls_key changed: takes effect after a restart");
+    if (run->login_delay_ms != next->login_delay_ms ||
+        run->login_delay_max_ms != next->login_delay_max_ms)
+        log_warn("reload: login_delay changed: takes effect after a restart");
+#define SWAP(f)                                                                                    \
+    do {                                                                                           \
+        __typeof__(run->f) t = run->f;                                                             \
+        run->f = next->f;                                                                          \
+        next->f = t;                                                                               \
+    } while (0)
+    SWAP(listen_host);
+    SWAP(listen_port);
+    SWAP(database);
+    SWAP(tls_cert);
+    SWAP(tls_key);
+    SWAP(tls_cert_pem);
+    SWAP(tls_key_pem);
+    SWAP(login_delay_ms);
+    SWAP(login_delay_max_ms);
+#undef SWAP
+}
+
+/* SIGHUP: read the config again; a bad one is logged and the running one
+ * kept. Nodes are matched by name: the same connection keeps its node
+ * (state, stream), a new or changed one starts afresh, and a removed or
+ * changed one leaves: its actions in flight are answered 503, its job
+ * items end as errors (api_node_gone). */
+static void reload_cb(struct loop *l, int signo, void *arg)
+{
+    (void)l;
+    (void)signo;
+    struct running *run = arg;
+    struct err e;
+    err_clear(&e);
+    struct config *next = xmalloc(sizeof *next);
+    if (config_load(next, run->path, &e) < 0) {
+        log_error("reload: %s: keeping the running config", e.msg);
+        free(next);
+        return;
+    }
+    keep_startup_keys(run->cfg, next);
+    struct config *old = run->cfg;
+    struct node **kept = xcalloc(old->nnodes ? old->nnodes : 1, sizeof *kept);
+    struct node **nodes = xcalloc(next->nnodes, sizeof *nodes);
+    size_t added = 0, changed = 0, removed = 0;
+    for (size_t i = 0; i < next->nnodes; i++) {
+        const struct config_node *nc = &next->nodes[i];
+        for (size_t k = 0; k < old->nnodes && !nodes[i]; k++) {
+            struct node *n = run->nodes[k];
+            if (!kept[k] && strcmp(n->cfg->name, nc->name) == 0 && same_connection(n->cfg, nc)) {
+                if (strcmp(n->cfg->environment, nc->environment) != 0)
+                    log_info("reload: node '%s': environment '%s'", nc->name, nc->environment);
+                rebind(n, nc, next);
+                kept[k] = nodes[i] = n;
+            }
+        }
+    }
+    /* the nodes that leave, before their config goes */
+    for (size_t k = 0; k < old->nnodes; k++) {
+        struct node *n = run->nodes[k];
+        if (kept[k])
+            continue;
+        bool again = false;
+        for (size_t i = 0; i < next->nnodes; i++)
+            again |= strcmp(next->nodes[i].name, n->cfg->name) == 0;
+        log_info("reload: node '%s' %s", n->cfg->name, again ? "changed" : "removed");
+        changed += again;
+        removed += !again;
+        api_node_gone(run->api, n);
+        node_release(n);
+        free(n);
+    }
+    bool *fresh = xcalloc(next->nnodes, sizeof *fresh);
+    for (size_t i = 0; i < next->nnodes; i++) {
+        if (nodes[i])
+            continue;
+        nodes[i] = xcalloc(1, sizeof *nodes[i]);
+        node_init(nodes[i], &next->nodes[i], next, run->loop, run->rpc);
+        fresh[i] = true;
+        added++;
+    }
+    api_reload(run->api, next, nodes, next->nnodes);
+    free(kept);
+    free(run->nodes);
+    run->nodes = nodes;
+    run->cfg = next;
+    config_release(old);
+    free(old);
+    for (size_t i = 0; i < next->nnodes; i++)
+        if (fresh[i])
+            node_poll_now(nodes[i]);
+    free(fresh);
+    log_info("reload: %zu nodes (%zu new, %zu changed, %zu removed)", next->nnodes, added - changed,
+             changed, removed);
+}
+
 static void stop_cb(struct loop *l, int signo, void *arg)
 {
     (void)arg;
@@ -179,44 +324,53 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = 1;
-    struct loop *l = loop_new();
-    struct node *nodes = xcalloc(cfg.nnodes, sizeof *nodes);
-    struct api *api = NULL;
+    struct running run = {.path = path, .cfg = xmalloc(sizeof cfg)};
+    *run.cfg = cfg; /* the config moves to the heap: a reload replaces it */
+    struct config *c = run.cfg;
+    run.loop = loop_new();
+    run.nodes = xcalloc(c->nnodes, sizeof *run.nodes);
     struct http *http = NULL;
-    struct rpcclient *rpc = rpcclient_new(l, &e);
-    if (!rpc)
+    run.rpc = rpcclient_new(run.loop, &e);
+    if (!run.rpc)
         goto out;
-    for (size_t i = 0; i < cfg.nnodes; i++)
-        node_init(&nodes[i], &cfg.nodes[i], &cfg, l, rpc);
-    api = api_new(&cfg, l, nodes, cfg.nnodes, store, hasher);
-    struct http_tls tls = {cfg.tls_cert_pem, cfg.tls_key_pem};
-    http = http_new(l, cfg.listen_host, cfg.listen_port, cfg.tls_cert ? &tls : NULL, web_handle,
-                    api, &e);
+    for (size_t i = 0; i < c->nnodes; i++) {
+        run.nodes[i] = xcalloc(1, sizeof *run.nodes[i]);
+        node_init(run.nodes[i], &c->nodes[i], c, run.loop, run.rpc);
+    }
+    run.api = api_new(c, run.loop, run.nodes, c->nnodes, store, hasher);
+    struct http_tls tls = {c->tls_cert_pem, c->tls_key_pem};
+    http = http_new(run.loop, c->listen_host, c->listen_port, c->tls_cert ? &tls : NULL, web_handle,
+                    run.api, &e);
     if (!http)
         goto out;
-    loop_signal(l, SIGTERM, stop_cb, NULL);
-    loop_signal(l, SIGINT, stop_cb, NULL);
-    bool v6 = strchr(cfg.listen_host, ':') != NULL;
+    loop_signal(run.loop, SIGTERM, stop_cb, NULL);
+    loop_signal(run.loop, SIGINT, stop_cb, NULL);
+    loop_signal(run.loop, SIGHUP, reload_cb, &run);
+    bool v6 = strchr(c->listen_host, ':') != NULL;
     char host[80];
-    snprintf(host, sizeof host, "%s%s%s", v6 ? "[" : "", cfg.listen_host, v6 ? "]" : "");
+    snprintf(host, sizeof host, "%s%s%s", v6 ? "[" : "", c->listen_host, v6 ? "]" : "");
     log_info("supervisor-console %s listening on http%s://%s:%d/ (%zu nodes)", CONSOLE_VERSION,
-             cfg.tls_cert ? "s" : "", host, http_port(http), cfg.nnodes);
-    for (size_t i = 0; i < cfg.nnodes; i++)
-        node_poll_now(&nodes[i]);
-    rc = loop_run(l) == 0 ? 0 : 1;
+             c->tls_cert ? "s" : "", host, http_port(http), c->nnodes);
+    for (size_t i = 0; i < c->nnodes; i++)
+        node_poll_now(run.nodes[i]);
+    rc = loop_run(run.loop) == 0 ? 0 : 1;
 out:
     if (rc && e.msg[0])
         fprintf(stderr, "Error: %s\n", e.msg);
     http_free(http);
-    api_free(api);
+    api_free(run.api);
     hasher_free(hasher);
-    for (size_t i = 0; rpc && i < cfg.nnodes; i++)
-        node_release(&nodes[i]);
-    free(nodes);
-    rpcclient_free(rpc);
-    loop_free(l);
+    for (size_t i = 0; i < run.cfg->nnodes; i++)
+        if (run.nodes[i]) {
+            node_release(run.nodes[i]);
+            free(run.nodes[i]);
+        }
+    free(run.nodes);
+    rpcclient_free(run.rpc);
+    loop_free(run.loop);
     store_close(store);
     curl_global_cleanup();
-    config_release(&cfg);
+    config_release(run.cfg);
+    free(run.cfg);
     return rc;
 }

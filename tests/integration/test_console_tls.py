@@ -62,12 +62,15 @@ def make_cert(d, cn="localhost"):
 
 # ------------------------------------------------------------ the fake https node
 
-def serve_node(cert, key):
-    """Run as `test_console_tls.py --serve-node CERT KEY`: an https server on
-    127.0.0.1 answering system.multicall and getAllProcessInfo with canned
-    answers (100 RUNNING processes) and 404 to anything else (so the
-    console polls it). Prints its port, serves until SIGTERM."""
+def serve_node(cert, key, hang_start=False):
+    """Run as `test_console_tls.py --serve-node CERT KEY [--hang-start]`: an
+    https server (plain HTTP if CERT is "-") on 127.0.0.1 answering
+    system.multicall and getAllProcessInfo with canned answers (100 RUNNING
+    processes; any other POST gets the getAllProcessInfo answer, or none
+    ever for a startProcess with --hang-start) and 404 to anything else (so
+    the console polls it). Prints its port, serves until SIGTERM."""
     import http.server
+    import time
     sys.path.insert(0, str(REPO / "bench"))
     from drv_console import _answers  # raw HTTP answers: (multicall, getAllProcessInfo)
     multi, procs = _answers(0)
@@ -80,17 +83,20 @@ def serve_node(cert, key):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if hang_start and b"supervisor.startProcess<" in body:
+                time.sleep(3600)  # a call that never ends: the console must drop it
             self.wfile.write(multi if b"system.multicall" in body else procs)
 
         def do_GET(self):
             self.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
 
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Node)
     srv.daemon_threads = True
-    # the handshake in the connection's thread, not in accept()
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
+    if cert != "-":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        # the handshake in the connection's thread, not in accept()
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
     signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
     print(srv.server_address[1], flush=True)
     srv.serve_forever()
@@ -329,5 +335,5 @@ def test_console_tls_config_errors(tmp_path):
         % (conf, key), err
 
 
-if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "--serve-node":
-    serve_node(sys.argv[2], sys.argv[3])
+if __name__ == "__main__" and len(sys.argv) >= 4 and sys.argv[1] == "--serve-node":
+    serve_node(sys.argv[2], sys.argv[3], "--hang-start" in sys.argv[4:])

@@ -188,6 +188,51 @@ static void test_cancel(void **state)
     jobs_release(&js);
 }
 
+/* A node removed by a reload: its items end as errors wherever they are
+ * (running: cancelled first; pending: passed over later), the others go
+ * on; a rolling job stops there as at any failure. */
+static void test_drop_ref(void **state)
+{
+    (void)state;
+    static int a, b; /* two nodes */
+    struct fake f = {0};
+    struct jobs js;
+    jobs_init(&js, &fake_ops, &f);
+    struct job *j = job_new(JOB_START, "ann", 0, 100.0);
+    for (int i = 0; i < 4; i++)
+        job_add_item(j, i == 1 ? "b" : "a", "g:p", "prod", i == 1 ? (void *)&b : (void *)&a);
+    j->width = 2; /* a, b running; two more of a pending */
+    job_start(&js, j, 100.0);
+    assert_string_equal(f.log, "s0 s1 ");
+    jobs_drop_ref(&js, &a, 0, "NODE_REMOVED", "gone", 101.0);
+    assert_string_equal(f.log, "s0 s1 c0 e0:error e2:error e3:error ");
+    assert_null(j->items[0].ref);
+    assert_ptr_equal(j->items[1].ref, &b);
+    assert_string_equal(j->items[2].err_name, "NODE_REMOVED");
+    assert_string_equal(j->items[3].err_message, "gone");
+    assert_int_equal(j->state, JOB_RUNNING); /* b still runs */
+    job_item_done(j, &j->items[1], true, 0, NULL, NULL, 102.0);
+    assert_int_equal(j->state, JOB_FAILED);
+    assert_int_equal(j->ok, 1);
+    assert_int_equal(j->failed, 3);
+    assert_int_equal(f.started, 2); /* nothing of a's was started after */
+
+    /* rolling: b's item pending behind a's is skipped */
+    struct job *r = job_new(JOB_RESTART, "ann", 1, 103.0);
+    job_add_item(r, "a", "g:p0", "prod", &a);
+    job_add_item(r, "b", "g:p1", "prod", &b);
+    job_add_item(r, "a", "g:p2", "prod", &a);
+    f.log[0] = '\0';
+    job_start(&js, r, 103.0);
+    assert_string_equal(f.log, "s0 ");
+    jobs_drop_ref(&js, &a, 0, "NODE_REMOVED", "gone", 104.0);
+    assert_string_equal(f.log, "s0 c0 e0:error e2:error e1:skipped ");
+    assert_int_equal(r->state, JOB_FAILED);
+    /* the environment is the item's own copy */
+    assert_string_equal(r->items[1].environment, "prod");
+    jobs_release(&js);
+}
+
 static void test_keep(void **state)
 {
     (void)state;
@@ -326,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_rolling_two),
         cmocka_unit_test(test_parallel),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_drop_ref),
         cmocka_unit_test(test_keep),
         cmocka_unit_test(test_selector_ok),
         cmocka_unit_test(test_selector_errors),
