@@ -183,8 +183,7 @@ static void get_processes(struct api *a, struct http_req *req, const struct sess
         }
     }
     buf_puts(&b, "]}");
-    http_respond(req, 200, "application/json", b.data, b.len);
-    buf_release(&b);
+    http_respond_buf(req, 200, "application/json", &b); /* not copied: megabytes at 50 x 100 */
 }
 
 /* ---- actions ---- */

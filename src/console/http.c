@@ -160,6 +160,9 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
     r->nhdrs++;
 }
 
+static void respond_with(struct http_req *r, int status, const char *content_type,
+                         struct MHD_Response *resp);
+
 void http_respond(struct http_req *r, int status, const char *content_type, const char *body,
                   size_t len)
 {
@@ -169,6 +172,27 @@ void http_respond(struct http_req *r, int status, const char *content_type, cons
     }
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
+    respond_with(r, status, content_type, resp);
+}
+
+void http_respond_buf(struct http_req *r, int status, const char *content_type, struct buf *b)
+{
+    if (r->resp) {
+        log_error("http: request '%s' answered twice", r->path);
+        buf_release(b);
+        return;
+    }
+    size_t len = b->len;
+    char *data = buf_detach(b); /* MHD frees it with free(), as xalloc allocates */
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, data ? data : (char *)"", data ? MHD_RESPMEM_MUST_FREE
+                                                                          : MHD_RESPMEM_PERSISTENT);
+    respond_with(r, status, content_type, resp);
+}
+
+static void respond_with(struct http_req *r, int status, const char *content_type,
+                         struct MHD_Response *resp)
+{
     if (!resp)
         abort(); /* only on out-of-memory */
     for (size_t i = 0; i < r->nhdrs; i++)

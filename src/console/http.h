@@ -12,6 +12,7 @@
 
 #include "err.h"
 
+struct buf;
 struct loop;
 struct http;
 struct http_req;
@@ -63,5 +64,8 @@ void http_add_header(struct http_req *r, const char *name, const char *value);
 /* Answer (body copied). Ends the request from our side: drop req. */
 void http_respond(struct http_req *r, int status, const char *content_type, const char *body,
                   size_t len);
+/* The same, taking b's bytes instead of copying them (a big answer is not
+ * held twice); b is left released. */
+void http_respond_buf(struct http_req *r, int status, const char *content_type, struct buf *b);
 
 #endif

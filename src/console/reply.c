@@ -24,8 +24,7 @@ void reply_json(struct http_req *req, int status, json_t *body)
     buf_putc(&b, '\n');
     free(text);
     http_add_header(req, "Cache-Control", "no-store");
-    http_respond(req, status, "application/json", b.data, b.len);
-    buf_release(&b);
+    http_respond_buf(req, status, "application/json", &b);
 }
 
 void reply_result(struct http_req *req, int status, json_t *result)
