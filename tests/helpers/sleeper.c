@@ -27,9 +27,19 @@ int main(int argc, char **argv)
             fclose(f);
         }
     }
+    /* The signals stay blocked except inside sigsuspend: one arriving
+     * between the test of `got` and a pause() would be lost (and a stop
+     * would wait for its SIGKILL). */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGQUIT);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
     printf("sleeper %ld up\n", (long)getpid());
     fflush(stdout);
     while (!got)
-        pause();
+        sigsuspend(&old);
     return code;
 }

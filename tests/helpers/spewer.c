@@ -67,7 +67,13 @@ int main(int argc, char **argv)
     }
     if (exitcode >= 0)
         return exitcode;
+    /* SIGTERM blocked but inside sigsuspend: one arriving between the test
+     * of `got` and a pause() would be lost */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
     while (!got)
-        pause();
+        sigsuspend(&old);
     return 0;
 }
