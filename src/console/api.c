@@ -33,9 +33,9 @@ struct pending {
     struct node *node;           /* borrowed */
     struct rpcclient_call *call; /* owned by the node's rpcclient until done */
     enum action action;
-    bool group; /* ns is "group:*": the ProcessGroup methods */
-    char *ns;   /* owned */
-    char *user; /* owned: who asked (for the activity log) */
+    bool group;       /* ns is "group:*": the ProcessGroup methods */
+    char *ns;         /* owned */
+    char *user;       /* owned: who asked (for the activity log) */
     long long offset; /* ACT_RANGE: where the read starts */
     struct pending *prev, *next;
 };
@@ -74,17 +74,6 @@ static void send_error(struct http_req *req, int status, int code, const char *n
 
 /* ---- nodes ---- */
 
-static const char *proc_str(const struct xmlrpc_value *p, const char *key)
-{
-    const struct xmlrpc_value *v = xmlrpc_struct_get(p, key);
-    return v && v->type == XMLRPC_STRING ? v->s : "";
-}
-
-static const char *proc_statename(const struct xmlrpc_value *p)
-{
-    return proc_str(p, "statename");
-}
-
 static json_t *node_json(const struct node *n)
 {
     json_t *o = json_object();
@@ -100,19 +89,15 @@ static json_t *node_json(const struct node *n)
     json_t *counts = json_object();
     for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
         json_object_set_new(counts, state_names[i], json_integer(0));
-    size_t total = 0;
-    if (n->processes) {
-        total = n->processes->n;
-        for (size_t i = 0; i < n->processes->n; i++) {
-            const char *sn = proc_statename(n->processes->items[i]);
-            json_t *c = json_object_get(counts, sn);
-            if (c)
-                json_integer_set(c, json_integer_value(c) + 1);
-            else if (sn[0])
-                json_object_set_new(counts, sn, json_integer(1));
-        }
+    for (size_t i = 0; i < n->processes.n; i++) {
+        const char *sn = proctab_str(&n->processes.procs[i], PROCTAB_STATENAME);
+        json_t *c = json_object_get(counts, sn);
+        if (c)
+            json_integer_set(c, json_integer_value(c) + 1);
+        else if (sn[0])
+            json_object_set_new(counts, sn, json_integer(1));
     }
-    json_object_set_new(o, "processes", json_integer((json_int_t)total));
+    json_object_set_new(o, "processes", json_integer((json_int_t)n->processes.n));
     json_object_set_new(o, "counts", counts);
     return o;
 }
@@ -142,9 +127,9 @@ static bool state_matches(const char *filter, const char *statename)
 }
 
 /* name= a shell pattern on the name or the namespec (group:name) */
-static bool name_matches(const char *pat, const struct xmlrpc_value *p)
+static bool name_matches(const char *pat, const struct proctab_proc *p)
 {
-    const char *name = proc_str(p, "name"), *group = proc_str(p, "group");
+    const char *name = proctab_str(p, PROCTAB_NAME), *group = proctab_str(p, PROCTAB_GROUP);
     if (fnmatch(pat, name, 0) == 0)
         return true;
     char *spec = xasprintf("%s:%s", group, name);
@@ -167,19 +152,19 @@ static void get_processes(struct api *a, struct http_req *req, const struct sess
     bool first = true;
     for (size_t i = 0; i < a->n; i++) {
         const struct node *n = a->nodes[i];
-        if (!n->processes || !session_allows(s, n->cfg->environment) ||
+        if (!session_allows(s, n->cfg->environment) ||
             (fnode && strcmp(fnode, n->cfg->name) != 0) ||
             (fenv && strcmp(fenv, n->cfg->environment) != 0))
             continue;
-        for (size_t j = 0; j < n->processes->n; j++) {
-            const struct xmlrpc_value *p = n->processes->items[j];
-            if ((fstate && !state_matches(fstate, proc_statename(p))) ||
+        for (size_t j = 0; j < n->processes.n; j++) {
+            const struct proctab_proc *p = &n->processes.procs[j];
+            if ((fstate && !state_matches(fstate, proctab_str(p, PROCTAB_STATENAME))) ||
                 (fname && !name_matches(fname, p)))
                 continue;
             if (!first)
                 buf_putc(&b, ',');
             first = false;
-            overview_process(&b, p, n->cfg->name, n->cfg->environment, n->online);
+            overview_proc(&b, p, n->cfg->name, n->cfg->environment, n->online);
         }
     }
     buf_puts(&b, "]}");
@@ -422,8 +407,8 @@ static bool query_int(struct http_req *req, const char *key, long long def, long
 
 /* GET .../log/<stream>/range?offset=&length=: readProcess*Log, a part of
  * the file from its start (tail reads from its end). */
-static void get_range(struct api *a, struct http_req *req, struct node *n, const char *ns,
-                      bool err, const char *user)
+static void get_range(struct api *a, struct http_req *req, struct node *n, const char *ns, bool err,
+                      const char *user)
 {
     long long offset, length;
     if (!http_req_query(req, "offset") || !http_req_query(req, "length") ||

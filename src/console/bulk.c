@@ -173,19 +173,13 @@ static struct node *find_node(struct bulk *b, const char *name)
     return NULL;
 }
 
-static void refuse(struct bulk *b, struct http_req *req, const struct session *s,
-                   const char *what, const char *node, const char *name, const char *why)
+static void refuse(struct bulk *b, struct http_req *req, const struct session *s, const char *what,
+                   const char *node, const char *name, const char *why)
 {
     store_audit(b->store, s->user, what, node, name, "refused");
-    log_warn("user '%s' (%s): %s '%s' on node '%s' refused: %s", s->user,
-             store_role_name(s->role), what, name ? name : "*", node ? node : "*", why);
+    log_warn("user '%s' (%s): %s '%s' on node '%s' refused: %s", s->user, store_role_name(s->role),
+             what, name ? name : "*", node ? node : "*", why);
     reply_error(req, 403, 0, "FORBIDDEN", why);
-}
-
-static const char *xstr(const struct xmlrpc_value *p, const char *key)
-{
-    const struct xmlrpc_value *v = xmlrpc_struct_get(p, key);
-    return v && v->type == XMLRPC_STRING ? v->s : "";
 }
 
 /* Targets into j; false after answering (unknown node, refused). */
@@ -236,13 +230,13 @@ static bool add_matches(struct bulk *b, struct http_req *req, const struct sessi
     }
     for (size_t i = 0; i < b->n; i++) {
         struct node *n = b->nodes[i];
-        if (!n->processes || !session_allows(s, n->cfg->environment))
+        if (!session_allows(s, n->cfg->environment))
             continue;
-        for (size_t k = 0; k < n->processes->n; k++) {
-            const struct xmlrpc_value *p = n->processes->items[k];
-            const char *group = xstr(p, "group"), *name = xstr(p, "name");
+        for (size_t k = 0; k < n->processes.n; k++) {
+            const struct proctab_proc *p = &n->processes.procs[k];
+            const char *group = proctab_str(p, PROCTAB_GROUP), *name = proctab_str(p, PROCTAB_NAME);
             if (!selector_matches(sel, n->cfg->name, n->cfg->environment, group, name,
-                                  xstr(p, "statename")))
+                                  proctab_str(p, PROCTAB_STATENAME)))
                 continue;
             if (j->n >= JOB_ITEMS_MAX) {
                 reply_error(req, 400, 2, "INCORRECT_PARAMETERS",
@@ -338,8 +332,7 @@ void bulk_get_job(struct bulk *b, struct http_req *req, const struct session *s,
         reply_result(req, 200, job_json(j));
 }
 
-void bulk_cancel_job(struct bulk *b, struct http_req *req, const struct session *s,
-                     const char *id)
+void bulk_cancel_job(struct bulk *b, struct http_req *req, const struct session *s, const char *id)
 {
     struct job *j = job_of(b, req, s, id);
     if (!j)

@@ -1,8 +1,8 @@
 /* node: polling, the event stream and the online/offline state of one
  * node. It owns the last known process list, the error text and the
- * stream's parser; the transport is rpcclient's. Event records become
- * getAllProcessInfo structs here, so the API reads one shape whatever fed
- * it. */
+ * stream's parser; the transport is rpcclient's. Polls and event records
+ * both become a proctab (proctab.h), so the API reads one shape whatever
+ * fed it. */
 #include "node.h"
 
 #include <jansson.h>
@@ -92,89 +92,6 @@ static void went_offline(struct node *n, const char *why)
     schedule(n, backoff(n, n->failures));
 }
 
-/* ---- the process list ---- */
-
-static int proc_cmp(const struct xmlrpc_value *p, const char *group, const char *name)
-{
-    int c = strcmp(str_of(xmlrpc_struct_get(p, "group")), group);
-    return c ? c : strcmp(str_of(xmlrpc_struct_get(p, "name")), name);
-}
-
-static int item_cmp(const void *a, const void *b)
-{
-    const struct xmlrpc_value *q = *(struct xmlrpc_value *const *)b;
-    return proc_cmp(*(struct xmlrpc_value *const *)a, str_of(xmlrpc_struct_get(q, "group")),
-                    str_of(xmlrpc_struct_get(q, "name")));
-}
-
-/* getAllProcessInfo's order (Supervisor sorts by group, then name); a node
- * that answers otherwise is sorted, so lookups can bisect. */
-static void sort_procs(struct xmlrpc_value *a)
-{
-    for (size_t i = 1; i < a->n; i++) {
-        if (item_cmp(&a->items[i - 1], &a->items[i]) > 0) {
-            qsort(a->items, a->n, sizeof *a->items, item_cmp);
-            return;
-        }
-    }
-}
-
-/* The index of group:name in the sorted list a, or SIZE_MAX. */
-static size_t find_idx(const struct xmlrpc_value *a, const char *group, const char *name)
-{
-    size_t lo = 0, hi = a ? a->n : 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = proc_cmp(a->items[mid], group, name);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return SIZE_MAX;
-}
-
-static struct xmlrpc_value *find_proc(const struct xmlrpc_value *a, const char *group,
-                                      const char *name)
-{
-    size_t i = find_idx(a, group, name);
-    return i == SIZE_MAX ? NULL : a->items[i];
-}
-
-/* processes must be an ARRAY of structs, each with a string name and group
- * and an int state: anything else is a node we do not understand. */
-static bool processes_ok(const struct xmlrpc_value *v)
-{
-    if (!v || v->type != XMLRPC_ARRAY)
-        return false;
-    for (size_t i = 0; i < v->n; i++) {
-        const struct xmlrpc_value *p = v->items[i];
-        const struct xmlrpc_value *st =
-            p->type == XMLRPC_STRUCT ? xmlrpc_struct_get(p, "state") : NULL;
-        if (!str_of(xmlrpc_struct_get(p, "name")) || !str_of(xmlrpc_struct_get(p, "group")) ||
-            !st || st->type != XMLRPC_INT)
-            return false;
-    }
-    return true;
-}
-
-/* The fields events do not carry (log paths, fixed per process) from
- * polled into cur's processes. Returns how many of cur's were not found. */
-static const char *const POLL_ONLY[] = {"logfile", "stdout_logfile", "stderr_logfile"};
-
-static size_t copy_poll_only(struct xmlrpc_value *to, const struct xmlrpc_value *from)
-{
-    if (!from)
-        return 1;
-    for (size_t k = 0; k < sizeof POLL_ONLY / sizeof POLL_ONLY[0]; k++) {
-        const char *s = str_of(xmlrpc_struct_get(from, POLL_ONLY[k]));
-        xmlrpc_struct_set(to, POLL_ONLY[k], xmlrpc_string(s ? s : ""));
-    }
-    return 0;
-}
-
 /* ---- the event stream ---- */
 
 static void stall_cb(struct loop *l, void *arg)
@@ -234,111 +151,6 @@ static bool stream_want(void *arg, const char *event)
            strcmp(event, "hello") == 0;
 }
 
-static int bad_record(struct err *e, const char *event, size_t i, const char *key, const char *type)
-{
-    return err_set(e, ERR_USAGE, "bad '%s' event: process %zu: '%s' missing or not %s", event, i,
-                   key, type);
-}
-
-static void uptime_text(struct buf *b, long long secs)
-{
-    if (secs < 0)
-        secs = 0;
-    long long days = secs / 86400;
-    secs %= 86400;
-    if (days)
-        buf_printf(b, "%lld day%s, ", days, days == 1 ? "" : "s");
-    buf_printf(b, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
-}
-
-/* getProcessInfo's description, as Supervisor words it from the same
- * fields (rpcinterface._interpretProcessInfo). */
-static void describe(struct buf *b, const char *name, long long state, long long pid,
-                     long long start, long long stop, long long now, const char *spawnerr)
-{
-    buf_reset(b);
-    if (state == 20) { /* RUNNING */
-        buf_printf(b, "pid %lld, uptime ", pid);
-        uptime_text(b, now - start);
-    } else if (state == 200 || state == 30) { /* FATAL, BACKOFF */
-        if (spawnerr[0])
-            buf_puts(b, spawnerr);
-        else
-            buf_printf(b, "unknown error (try \"tail %s\")", name);
-    } else if (state == 0 || state == 100) { /* STOPPED, EXITED */
-        if (start) {
-            time_t t = (time_t)stop;
-            struct tm tm;
-            char tb[64];
-            localtime_r(&t, &tm);
-            strftime(tb, sizeof tb, "%b %d %I:%M %p", &tm);
-            buf_puts(b, tb);
-        } else {
-            buf_puts(b, "Not started");
-        }
-    }
-}
-
-/* One event record as a getAllProcessInfo struct (same members, types and
- * order); the log paths come from old (the same process before), or are
- * empty until a poll fills them in (*missing set). NULL + e if rec is not
- * a record. */
-static struct xmlrpc_value *record_to_info(const json_t *rec, long long now, const char *event,
-                                           size_t i, const struct xmlrpc_value *old, bool *missing,
-                                           struct buf *scratch, struct err *e)
-{
-    static const char *const INTS[] = {"state", "pid", "start", "stop"};
-    static const char *const STRS[] = {"group", "name", "statename", "spawnerr"};
-    long long iv[4];
-    const char *sv[4];
-    if (!json_is_object(rec)) {
-        err_set(e, ERR_USAGE, "bad '%s' event: process %zu is not an object", event, i);
-        return NULL;
-    }
-    for (size_t k = 0; k < 4; k++) {
-        const json_t *v = json_object_get(rec, INTS[k]);
-        if (!json_is_integer(v)) {
-            bad_record(e, event, i, INTS[k], "an integer");
-            return NULL;
-        }
-        iv[k] = json_integer_value(v);
-        v = json_object_get(rec, STRS[k]);
-        if (!json_is_string(v)) {
-            bad_record(e, event, i, STRS[k], "a string");
-            return NULL;
-        }
-        sv[k] = json_string_value(v);
-    }
-    const json_t *ex = json_object_get(rec, "exitstatus");
-    if (!json_is_integer(ex) && !json_is_null(ex)) {
-        bad_record(e, event, i, "exitstatus", "an integer or null");
-        return NULL;
-    }
-    long long start = iv[2] / 1000, stop = iv[3] / 1000; /* ms -> s, as XML-RPC has them */
-    struct xmlrpc_value *st = xmlrpc_struct();
-    xmlrpc_struct_set(st, "name", xmlrpc_string(sv[1]));
-    xmlrpc_struct_set(st, "group", xmlrpc_string(sv[0]));
-    xmlrpc_struct_set(st, "start", xmlrpc_int(start));
-    xmlrpc_struct_set(st, "stop", xmlrpc_int(stop));
-    xmlrpc_struct_set(st, "now", xmlrpc_int(now));
-    xmlrpc_struct_set(st, "state", xmlrpc_int(iv[0]));
-    xmlrpc_struct_set(st, "statename", xmlrpc_string(sv[2]));
-    xmlrpc_struct_set(st, "spawnerr", xmlrpc_string(sv[3]));
-    /* null: none recorded, which getProcessInfo reports as 0 */
-    xmlrpc_struct_set(st, "exitstatus",
-                      xmlrpc_int(json_is_integer(ex) ? json_integer_value(ex) : 0));
-    for (size_t k = 0; k < sizeof POLL_ONLY / sizeof POLL_ONLY[0]; k++) {
-        const char *s = old ? str_of(xmlrpc_struct_get(old, POLL_ONLY[k])) : NULL;
-        xmlrpc_struct_set(st, POLL_ONLY[k], xmlrpc_string(s ? s : ""));
-    }
-    if (!old)
-        *missing = true;
-    xmlrpc_struct_set(st, "pid", xmlrpc_int(iv[1]));
-    describe(scratch, sv[1], iv[0], iv[1], start, stop, now, sv[3]);
-    xmlrpc_struct_set(st, "description", xmlrpc_string(scratch->data));
-    return st;
-}
-
 /* snapshot: every process, replacing the list; change: those that changed. */
 static int apply_processes(struct node *n, const char *event, const json_t *root, struct err *e)
 {
@@ -352,42 +164,38 @@ static int apply_processes(struct node *n, const char *event, const json_t *root
         return err_set(e, ERR_USAGE, "'change' before 'snapshot'");
     long long now = json_integer_value(jnow) / 1000;
     bool missing = false;
-    struct buf scratch;
-    buf_init(&scratch);
     /* snapshot: the new list; change: processes it did not have */
-    struct xmlrpc_value *fresh = xmlrpc_array();
+    struct proctab fresh;
+    proctab_init(&fresh);
     size_t count = json_array_size(procs);
     for (size_t i = 0; i < count; i++) {
         const json_t *rec = json_array_get(procs, i);
         const json_t *g = json_object_get(rec, "group"), *nm = json_object_get(rec, "name");
         size_t at = json_is_string(g) && json_is_string(nm)
-                        ? find_idx(n->processes, json_string_value(g), json_string_value(nm))
+                        ? proctab_index(&n->processes, json_string_value(g), json_string_value(nm))
                         : SIZE_MAX;
-        struct xmlrpc_value *old = at == SIZE_MAX ? NULL : n->processes->items[at];
-        struct xmlrpc_value *info = record_to_info(rec, now, event, i, old, &missing, &scratch, e);
-        if (!info) {
-            xmlrpc_free(fresh);
-            buf_release(&scratch);
+        const struct proctab_proc *old = at == SIZE_MAX ? NULL : &n->processes.procs[at];
+        struct proctab_proc info;
+        if (proctab_from_record(&info, rec, now, i, old, e) < 0) {
+            err_prefix(e, "bad '%s' event: ", event);
+            proctab_release(&fresh);
             return -1;
         }
-        if (snapshot || !old) {
-            xmlrpc_array_push(fresh, info);
-        } else { /* in place: its slot keeps the order */
-            xmlrpc_free(old);
-            n->processes->items[at] = info;
-        }
+        if (!old) /* its log paths come with a poll */
+            missing = true;
+        if (snapshot || !old)
+            proctab_push(&fresh, &info);
+        else /* in place: its slot keeps the order */
+            proctab_replace(&n->processes, at, &info);
     }
-    buf_release(&scratch);
     if (snapshot) {
-        sort_procs(fresh);
-        xmlrpc_free(n->processes);
-        n->processes = fresh;
+        proctab_sort(&fresh);
+        proctab_move(&n->processes, &fresh);
     } else {
-        for (size_t i = 0; i < fresh->n; i++)
-            xmlrpc_array_push(n->processes, fresh->items[i]);
-        fresh->n = 0; /* moved */
-        xmlrpc_free(fresh);
-        sort_procs(n->processes);
+        for (size_t i = 0; i < fresh.n; i++)
+            proctab_push(&n->processes, &fresh.procs[i]);
+        proctab_release(&fresh); /* its processes moved: only the array */
+        proctab_sort(&n->processes);
     }
     if (json_is_string(state))
         set_str(&n->state_name, json_string_value(state));
@@ -396,7 +204,7 @@ static int apply_processes(struct node *n, const char *event, const json_t *root
         n->subscribed = true;
         n->stream_failures = 0;
         log_info("node '%s' subscribed to its event stream (%zu processes)", n->cfg->name,
-                 n->processes->n);
+                 n->processes.n);
         if (!n->poll) /* periodic polls end here: a slow safety poll only */
             schedule(n, safety_ms(n));
     }
@@ -457,7 +265,8 @@ static void stream_start(struct node *n)
 
 /* ---- polling ---- */
 
-static void came_online(struct node *n, struct xmlrpc_value *processes)
+/* processes: the poll's, sorted (taken over). */
+static void came_online(struct node *n, struct proctab *processes)
 {
     if (!n->online)
         log_info("node '%s' online (supervisor %s, %zu processes)", n->cfg->name,
@@ -467,21 +276,21 @@ static void came_online(struct node *n, struct xmlrpc_value *processes)
     n->failures = 0;
     n->last_seen = wall_now();
     set_str(&n->error, NULL);
-    sort_procs(processes);
     if (n->subscribed && n->events_seen != n->poll_events) {
         /* events came while the poll was out: they may be newer than its
          * answer, so only take what events do not carry */
         size_t lost = 0;
-        for (size_t i = 0; i < n->processes->n; i++) {
-            struct xmlrpc_value *p = n->processes->items[i];
-            lost += copy_poll_only(p, find_proc(processes, str_of(xmlrpc_struct_get(p, "group")),
-                                                str_of(xmlrpc_struct_get(p, "name"))));
+        for (size_t i = 0; i < n->processes.n; i++) {
+            struct proctab_proc *p = &n->processes.procs[i];
+            const struct proctab_proc *from = proctab_find(processes, proctab_str(p, PROCTAB_GROUP),
+                                                           proctab_str(p, PROCTAB_NAME));
+            proctab_copy_logs(p, from);
+            lost += !from;
         }
         n->fields_missing = lost > 0;
-        xmlrpc_free(processes);
+        proctab_release(processes);
     } else {
-        xmlrpc_free(n->processes);
-        n->processes = processes;
+        proctab_move(&n->processes, processes);
         n->fields_missing = false;
     }
     int64_t next = n->subscribed ? safety_ms(n) : n->conf->poll_interval_ms;
@@ -497,6 +306,8 @@ static void poll_done(void *arg, struct rpcclient_result *r)
     struct node *n = arg;
     n->poll = NULL;
     char why[512];
+    struct proctab procs; /* the poll's processes, for came_online */
+    proctab_init(&procs);
     if (r->status == RPCCLIENT_FAULT) {
         snprintf(why, sizeof why, "fault %d: %s", r->fault_code, r->fault_string);
         went_offline(n, why);
@@ -517,7 +328,7 @@ static void poll_done(void *arg, struct rpcclient_result *r)
             snprintf(why, sizeof why, "fault %lld: %s", code->type == XMLRPC_INT ? code->i : 0,
                      text ? text : "?");
             went_offline(n, why);
-        } else if (!processes_ok(v->items[3])) {
+        } else if (proctab_from_array(&procs, v->items[3], NULL) < 0) {
             went_offline(n, "unexpected reply to getAllProcessInfo");
         } else {
             set_str(&n->version, str_of(v->items[0]));
@@ -525,15 +336,12 @@ static void poll_done(void *arg, struct rpcclient_result *r)
             set_str(&n->state_name, v->items[2]->type == XMLRPC_STRUCT
                                         ? str_of(xmlrpc_struct_get(v->items[2], "statename"))
                                         : NULL);
-            struct xmlrpc_value *procs = v->items[3];
-            v->items[3] = xmlrpc_nil(); /* taken */
-            came_online(n, procs);
+            came_online(n, &procs);
         }
-    } else if (!processes_ok(r->value)) {
+    } else if (proctab_from_array(&procs, r->value, NULL) < 0) {
         went_offline(n, "unexpected reply to getAllProcessInfo");
     } else {
-        came_online(n, r->value);
-        r->value = NULL; /* taken */
+        came_online(n, &procs);
     }
     if (n->poll_again) {
         n->poll_again = false;
@@ -628,14 +436,13 @@ void node_release(struct node *n)
     if (n->poll)
         rpcclient_cancel(n->rc, n->poll);
     n->poll = NULL;
-    xmlrpc_free(n->processes);
+    proctab_release(&n->processes);
     free(n->error);
     free(n->version);
     free(n->identification);
     free(n->state_name);
     free(n->events_url);
     sse_client_release(&n->sse);
-    n->processes = NULL;
     n->error = n->version = n->identification = n->state_name = n->events_url = NULL;
 }
 

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "loop.h"
+#include "proctab.h"
 #include "rpcclient.h"
 #include "sse_client.h"
 #include "xmlrpc.h"
@@ -34,20 +35,19 @@ struct node {
     struct rpcclient *rc;          /* borrowed */
     struct rpcclient_target target;
     bool online;
-    double last_seen;               /* wall clock of the last good answer; 0: never */
-    char *error;                    /* owned: why it is offline; NULL when online */
-    char *version;                  /* owned: getSupervisorVersion, NULL until connected */
-    char *identification;           /* owned */
-    char *state_name;               /* owned: getState's statename at connect */
-    struct xmlrpc_value *processes; /* owned ARRAY of getAllProcessInfo structs, sorted by
-                                     * group then name (last good poll or event, kept while
-                                     * offline); NULL: never seen */
-    struct rpcclient_call *poll;    /* in flight, owned by rc; NULL if none */
-    bool connected;                 /* connect multicall done since the last failure */
-    bool poll_again;                /* poll as soon as the one in flight ends */
-    int failures;                   /* in a row */
-    int64_t poll_started;           /* monotonic ms */
-    struct loop_timer timer;        /* next poll */
+    double last_seen;            /* wall clock of the last good answer; 0: never */
+    char *error;                 /* owned: why it is offline; NULL when online */
+    char *version;               /* owned: getSupervisorVersion, NULL until connected */
+    char *identification;        /* owned */
+    char *state_name;            /* owned: getState's statename at connect */
+    struct proctab processes;    /* sorted by group then name (last good poll or event,
+                                  * kept while offline); empty until seen */
+    struct rpcclient_call *poll; /* in flight, owned by rc; NULL if none */
+    bool connected;              /* connect multicall done since the last failure */
+    bool poll_again;             /* poll as soon as the one in flight ends */
+    int failures;                /* in a row */
+    int64_t poll_started;        /* monotonic ms */
+    struct loop_timer timer;     /* next poll */
 
     /* the event stream */
     char *events_url;              /* owned: the node's /api/v1/events */

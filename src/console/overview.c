@@ -140,3 +140,33 @@ void overview_process(struct buf *b, const struct xmlrpc_value *p, const char *n
     buf_puts(b, ",\"node_online\":");
     buf_puts(b, online ? "true}" : "false}");
 }
+
+void overview_proc(struct buf *b, const struct proctab_proc *p, const char *node, const char *env,
+                   bool online)
+{
+    if (p->raw) {
+        overview_process(b, p->raw, node, env, online);
+        return;
+    }
+    /* the usual members: plain ASCII names, none of ours */
+    buf_putc(b, '{');
+    for (size_t i = 0; i < PROCTAB_MEMBERS; i++) {
+        enum proctab_field f;
+        long long v;
+        const char *name = proctab_member(p, i, &f, &v);
+        buf_putc(b, '"');
+        buf_puts(b, name);
+        buf_puts(b, "\":");
+        if (f == PROCTAB_NFIELDS)
+            put_int(b, v);
+        else
+            overview_string(b, proctab_str(p, f), proctab_len(p, f));
+        buf_putc(b, ',');
+    }
+    buf_puts(b, "\"node\":");
+    put_cstr(b, node);
+    buf_puts(b, ",\"environment\":");
+    put_cstr(b, env);
+    buf_puts(b, ",\"node_online\":");
+    buf_puts(b, online ? "true}" : "false}");
+}

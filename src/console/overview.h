@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "proctab.h"
 #include "xmlrpc.h"
 
 /* A JSON string of s[0..n). */
@@ -21,5 +22,11 @@ void overview_value(struct buf *b, const struct xmlrpc_value *v);
  * members of those names from the node. node and env may be NULL (null). */
 void overview_process(struct buf *b, const struct xmlrpc_value *p, const char *node,
                       const char *env, bool online);
+
+/* The same for a process of a proctab: the bytes overview_process writes
+ * for its getAllProcessInfo struct (proctab_to_xmlrpc), without building
+ * it. */
+void overview_proc(struct buf *b, const struct proctab_proc *p, const char *node, const char *env,
+                   bool online);
 
 #endif
