@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "account.h"
@@ -156,6 +157,8 @@ static void get_processes(struct api *a, struct http_req *req, const struct sess
             (fnode && strcmp(fnode, n->cfg->name) != 0) ||
             (fenv && strcmp(fenv, n->cfg->environment) != 0))
             continue;
+        /* a subscribed node's list is as of its last event: uptimes as of now */
+        long long now = n->subscribed && n->online ? (long long)time(NULL) + n->clock_skew : 0;
         for (size_t j = 0; j < n->processes.n; j++) {
             const struct proctab_proc *p = &n->processes.procs[j];
             if ((fstate && !state_matches(fstate, proctab_str(p, PROCTAB_STATENAME))) ||
@@ -164,7 +167,7 @@ static void get_processes(struct api *a, struct http_req *req, const struct sess
             if (!first)
                 buf_putc(&b, ',');
             first = false;
-            overview_proc(&b, p, n->cfg->name, n->cfg->environment, n->online);
+            overview_proc(&b, p, n->cfg->name, n->cfg->environment, n->online, now);
         }
     }
     buf_puts(&b, "]}");

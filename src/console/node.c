@@ -163,6 +163,7 @@ static int apply_processes(struct node *n, const char *event, const json_t *root
     if (!snapshot && !n->subscribed)
         return err_set(e, ERR_USAGE, "'change' before 'snapshot'");
     long long now = json_integer_value(jnow) / 1000;
+    n->clock_skew = now - (long long)time(NULL);
     bool missing = false;
     /* snapshot: the new list; change: processes it did not have */
     struct proctab fresh;

@@ -54,6 +54,7 @@ struct node {
     struct rpcclient_call *stream; /* in flight, owned by rc; NULL if none */
     struct sse_client sse;         /* its parser */
     bool subscribed;               /* the stream's snapshot came: no periodic poll */
+    long long clock_skew;          /* its clock minus ours (s), as of its last event */
     bool no_events;                /* the node has no event stream: poll (until offline) */
     bool stream_bad;               /* the stream sent what we refuse: offline */
     int stream_failures;           /* streams lost or refused in a row */

@@ -142,7 +142,7 @@ void overview_process(struct buf *b, const struct xmlrpc_value *p, const char *n
 }
 
 void overview_proc(struct buf *b, const struct proctab_proc *p, const char *node, const char *env,
-                   bool online)
+                   bool online, long long now)
 {
     if (p->raw) {
         overview_process(b, p->raw, node, env, online);
@@ -157,10 +157,21 @@ void overview_proc(struct buf *b, const struct proctab_proc *p, const char *node
         buf_putc(b, '"');
         buf_puts(b, name);
         buf_puts(b, "\":");
-        if (f == PROCTAB_NFIELDS)
+        bool live = now > 0 && p->state == 20; /* RUNNING: its uptime moves */
+        if (live && f == PROCTAB_NFIELDS && strcmp(name, "now") == 0) {
+            put_int(b, now);
+        } else if (live && f == PROCTAB_DESCRIPTION) {
+            struct buf d;
+            buf_init(&d);
+            buf_printf(&d, "pid %lld, uptime ", p->pid);
+            proctab_uptime_text(&d, now - p->start);
+            overview_string(b, d.data, d.len);
+            buf_release(&d);
+        } else if (f == PROCTAB_NFIELDS) {
             put_int(b, v);
-        else
+        } else {
             overview_string(b, proctab_str(p, f), proctab_len(p, f));
+        }
         buf_putc(b, ',');
     }
     buf_puts(b, "\"node\":");

@@ -25,8 +25,10 @@ void overview_process(struct buf *b, const struct xmlrpc_value *p, const char *n
 
 /* The same for a process of a proctab: the bytes overview_process writes
  * for its getAllProcessInfo struct (proctab_to_xmlrpc), without building
- * it. */
+ * it. now > 0 (the node's clock, in seconds): a RUNNING process's "now"
+ * and uptime are as of then, not as of the list (a subscribed node's list
+ * is as of its last event, which may be minutes old). */
 void overview_proc(struct buf *b, const struct proctab_proc *p, const char *node, const char *env,
-                   bool online);
+                   bool online, long long now);
 
 #endif

@@ -351,7 +351,7 @@ void proctab_copy_logs(struct proctab_proc *to, const struct proctab_proc *from)
 
 /* ---- from event records ---- */
 
-static void uptime_text(struct buf *b, long long secs)
+void proctab_uptime_text(struct buf *b, long long secs)
 {
     if (secs < 0)
         secs = 0;
@@ -370,7 +370,7 @@ static void describe(struct buf *b, const char *name, long long state, long long
     buf_reset(b);
     if (state == 20) { /* RUNNING */
         buf_printf(b, "pid %lld, uptime ", pid);
-        uptime_text(b, now - start);
+        proctab_uptime_text(b, now - start);
     } else if (state == 200 || state == 30) { /* FATAL, BACKOFF */
         if (spawnerr[0])
             buf_puts(b, spawnerr);

@@ -134,6 +134,33 @@ def test_events_no_polls(c_daemons, console):
     assert wakeups <= 2, "console woke up %d times in 3 s" % wakeups
 
 
+def test_events_uptime_moves(c_daemons, console):
+    """A subscribed node sends nothing while its processes run on, yet the
+    overview's uptime and now move with the clock, worded as the node's own
+    getProcessInfo words them."""
+    node = start_node(c_daemons, "n")
+    rpc = unix_rpc(node.dir / "s.sock")
+    console.start(console_conf([("n", {"url": "unix://%s/s.sock" % node.dir})],
+                               poll_interval="30", timeout="10"))
+    assert console.login("admin", console.admin_password())[0] == 200
+    wait_for(lambda: "node 'n' subscribed" in console.log(), 10, "subscribed")
+    events = console.log().count("event")
+    first = svc(console)
+    time.sleep(2.1)  # a window with no event: the uptime must move by itself
+    second = svc(console)
+    theirs = rpc.supervisor.getProcessInfo("svc")
+    assert console.log().count("event") == events
+    assert second["now"] - first["now"] >= 2
+    assert first["description"] != second["description"]
+    assert second["description"].startswith("pid %d, uptime " % theirs["pid"])
+    # the node's own wording, give or take the second between the two reads
+    def secs(d):
+        h, m, s = d.rsplit(" ", 1)[1].split(":")
+        return int(h) * 3600 + int(m) * 60 + int(s)
+    assert abs(secs(second["description"]) - secs(theirs["description"])) <= 1
+    assert abs(second["now"] - theirs["now"]) <= 1
+
+
 def test_events_python_polls(c_daemons, console):
     """Python's supervisord has no event stream (404): the console polls it."""
     node = start_node(c_daemons, "py", which="python")

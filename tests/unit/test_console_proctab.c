@@ -63,7 +63,7 @@ static void same_as(const struct proctab_proc *p, const struct xmlrpc_value *wan
     struct buf bg, bw;
     buf_init(&bg);
     buf_init(&bw);
-    overview_proc(&bg, p, "n1", "prod", true);
+    overview_proc(&bg, p, "n1", "prod", true, 0);
     overview_process(&bw, want, "n1", "prod", true);
     assert_int_equal(bg.len, bw.len);
     assert_memory_equal(bg.data, bw.data, bw.len);
@@ -172,7 +172,7 @@ static void test_unusual_kept_whole(void **state)
     same_as(p, extra);
     struct buf b;
     buf_init(&b);
-    overview_proc(&b, p, "n1", NULL, false);
+    overview_proc(&b, p, "n1", NULL, false, 0);
     assert_non_null(strstr(b.data, "\"cpu\":0.5,"));
     assert_null(strstr(b.data, "forged"));
     buf_release(&b);
