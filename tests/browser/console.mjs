@@ -248,9 +248,13 @@ try {
   }), [rows.map((r) => row(...r)), old]);
   async function confirmAndFollow(total) {
     await page.waitForSelector('#confirm:not([hidden])');
+    // the previous job stays shown until the new one is accepted: wait for a new id
+    const before = await page.evaluate(() => document.getElementById('job').dataset.id || '');
     await page.click('#confirm-yes');
-    await page.waitForSelector('#job:not([hidden])');
-    await page.waitForFunction(() => document.getElementById('job').dataset.state !== 'running');
+    await page.waitForFunction((b) => {
+      const j = document.getElementById('job');
+      return !j.hidden && (j.dataset.id || '') !== b && j.dataset.state !== 'running';
+    }, before);
     const j = await page.evaluate(() => ({
       state: document.getElementById('job').dataset.state,
       value: document.getElementById('job-progress').value,

@@ -796,6 +796,7 @@
       return;
     }
     box.hidden = false;
+    box.dataset.id = String(job.id);
     box.dataset.state = job.state;
     const items = job.items || [];
     const total = job.total ?? items.length;
