@@ -10,6 +10,28 @@
 #include "format.h"
 #include "xalloc.h"
 
+/* The usage error of a command that takes no arguments. */
+static void refuse_args(struct ctl *c, const char *name)
+{
+    ctl_output(c, "Error: %s accepts no arguments", name);
+    c->exitstatus = CTL_GENERIC;
+    commands_help(c, name);
+}
+
+/* Interactive: ask question (raw_input at supervisorctl.py:pyline). 1 go on,
+ * 0 the user said no, -1 raised (EOF). Not interactive: 1. */
+static int confirm(struct ctl *c, const char *question, int pyline)
+{
+    if (!c->interactive)
+        return 1;
+    char *yn;
+    if (cmd_input_or_raise(c, question, pyline, &yn) < 0)
+        return -1;
+    bool really = yn[0] == 'y' || yn[0] == 'Y';
+    free(yn);
+    return really;
+}
+
 int admin_avail(struct ctl *c, const char *arg)
 {
     struct cmd_words args = cmd_split(arg);
@@ -17,9 +39,7 @@ int admin_avail(struct ctl *c, const char *arg)
     size_t n = args.n;
     cmd_words_free(&args);
     if (n > 0 || (!json && arg[0])) {
-        ctl_output(c, "Error: avail accepts no arguments");
-        c->exitstatus = CTL_GENERIC;
-        commands_help(c, "avail");
+        refuse_args(c, "avail");
         return 0;
     }
     struct xmlrpc_value *v;
@@ -70,9 +90,7 @@ static const struct xmlrpc_value *changes_of(const struct xmlrpc_value *v)
 int admin_reread(struct ctl *c, const char *arg)
 {
     if (arg[0]) {
-        ctl_output(c, "Error: reread accepts no arguments");
-        c->exitstatus = CTL_GENERIC;
-        commands_help(c, "reread");
+        refuse_args(c, "reread");
         return 0;
     }
     struct xmlrpc_value *v;
@@ -199,7 +217,8 @@ int admin_update(struct ctl *c, const char *arg)
         return cmd_raise_fault(c);
     }
     const struct xmlrpc_value *ch = changes_of(v);
-    const struct xmlrpc_value *added = ch ? ch->items[0] : NULL, *changed = ch ? ch->items[1] : NULL,
+    const struct xmlrpc_value *added = ch ? ch->items[0] : NULL,
+                              *changed = ch ? ch->items[1] : NULL,
                               *removed = ch ? ch->items[2] : NULL;
     struct cmd_words raw = cmd_split(arg), valid = {NULL, 0};
     size_t cap = 0;
@@ -307,9 +326,7 @@ int admin_open(struct ctl *c, const char *arg)
 int admin_version(struct ctl *c, const char *arg)
 {
     if (arg[0]) {
-        ctl_output(c, "Error: version accepts no arguments");
-        c->exitstatus = CTL_GENERIC;
-        commands_help(c, "version");
+        refuse_args(c, "version");
         return 0;
     }
     CMD_UPCHECK(c);
@@ -325,21 +342,12 @@ int admin_version(struct ctl *c, const char *arg)
 int admin_shutdown(struct ctl *c, const char *arg)
 {
     if (arg[0]) {
-        ctl_output(c, "Error: shutdown accepts no arguments");
-        c->exitstatus = CTL_GENERIC;
-        commands_help(c, "shutdown");
+        refuse_args(c, "shutdown");
         return 0;
     }
-    if (c->interactive) {
-        char *yn;
-        if (cmd_input_or_raise(c, "Really shut the remote supervisord process down y/N? ", 987,
-                           &yn) < 0)
-            return -1;
-        bool really = yn[0] == 'y' || yn[0] == 'Y';
-        free(yn);
-        if (!really)
-            return 0;
-    }
+    int go = confirm(c, "Really shut the remote supervisord process down y/N? ", 987);
+    if (go <= 0)
+        return go;
     int rc = cmd_rpc(c, "supervisor.shutdown", NULL, NULL);
     if (rc == 0) {
         ctl_output(c, "Shut down");
@@ -367,21 +375,12 @@ int admin_shutdown(struct ctl *c, const char *arg)
 int admin_reload(struct ctl *c, const char *arg)
 {
     if (arg[0]) {
-        ctl_output(c, "Error: reload accepts no arguments");
-        c->exitstatus = CTL_GENERIC;
-        commands_help(c, "reload");
+        refuse_args(c, "reload");
         return 0;
     }
-    if (c->interactive) {
-        char *yn;
-        if (cmd_input_or_raise(c, "Really restart the remote supervisord process y/N? ", 1027,
-                           &yn) < 0)
-            return -1;
-        bool really = yn[0] == 'y' || yn[0] == 'Y';
-        free(yn);
-        if (!really)
-            return 0;
-    }
+    int go = confirm(c, "Really restart the remote supervisord process y/N? ", 1027);
+    if (go <= 0)
+        return go;
     int rc = cmd_rpc(c, "supervisor.restart", NULL, NULL);
     if (rc < 0)
         return -1;

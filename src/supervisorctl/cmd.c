@@ -40,8 +40,8 @@ int cmd_raise_fault(struct ctl *c)
 int cmd_raise_value_error(struct ctl *c, int code, const char *name, int line)
 {
     return cmd_raise_text(c, xasprintf("<class 'ValueError'>, Unknown result code %d for %s: file: "
-                                   "%s line: %d",
-                                   code, name, PY_CTL, line));
+                                       "%s line: %d",
+                                       code, name, PY_CTL, line));
 }
 
 /* str(Fault): "<Fault 6: 'SHUTDOWN_STATE'>". Caller frees. */
@@ -66,7 +66,7 @@ struct client_conf cmd_conf_of(const struct ctl *c)
 /* Call method with params (owned, NULL = none). 0: *out set (owned; out may
  * be NULL); 1: a fault (c->fault_code/fault_string); -1: raised. */
 int cmd_rpc(struct ctl *c, const char *method, struct xmlrpc_value *params,
-               struct xmlrpc_value **out)
+            struct xmlrpc_value **out)
 {
     struct client_conf cc = cmd_conf_of(c);
     struct client_result r;
@@ -126,15 +126,15 @@ struct xmlrpc_value *cmd_args_ii(long long a, long long b)
 
 const char *cmd_sget(const struct xmlrpc_value *st, const char *key)
 {
-    const struct xmlrpc_value *v = st && st->type == XMLRPC_STRUCT ? xmlrpc_struct_get(st, key)
-                                                                  : NULL;
+    const struct xmlrpc_value *v =
+        st && st->type == XMLRPC_STRUCT ? xmlrpc_struct_get(st, key) : NULL;
     return v && v->type == XMLRPC_STRING ? v->s : "";
 }
 
 long long cmd_iget(const struct xmlrpc_value *st, const char *key)
 {
-    const struct xmlrpc_value *v = st && st->type == XMLRPC_STRUCT ? xmlrpc_struct_get(st, key)
-                                                                  : NULL;
+    const struct xmlrpc_value *v =
+        st && st->type == XMLRPC_STRUCT ? xmlrpc_struct_get(st, key) : NULL;
     return v && (v->type == XMLRPC_INT || v->type == XMLRPC_BOOL) ? v->i : 0;
 }
 
@@ -300,8 +300,9 @@ int cmd_upcheck(struct ctl *c)
                 buf_puts(&b, v->i ? "True" : "False");
             else
                 buf_puts(&b, "?");
-            ctl_output(c, "Sorry, this version of supervisorctl expects to talk to a server "
-                          "with API version 3.0, but the remote version is %s.",
+            ctl_output(c,
+                       "Sorry, this version of supervisorctl expects to talk to a server "
+                       "with API version 3.0, but the remote version is %s.",
                        b.data);
             buf_release(&b);
             c->exitstatus = CTL_NOT_INSTALLED;
@@ -338,7 +339,7 @@ int cmd_upcheck(struct ctl *c)
 
 /* An RPC whose fault update lets through as an exception. */
 int cmd_rpc_or_raise(struct ctl *c, const char *method, struct xmlrpc_value *params,
-                        struct xmlrpc_value **out)
+                     struct xmlrpc_value **out)
 {
     int rc = cmd_rpc(c, method, params, out);
     if (rc == 1)
@@ -353,6 +354,6 @@ int cmd_input_or_raise(struct ctl *c, const char *prompt, int pyline, char **out
     if (*out)
         return 0;
     return cmd_raise_text(c, xasprintf("<class 'EOFError'>, EOF when reading a line: file: %s "
-                                   "line: %d",
-                                   PY_CTL, pyline));
+                                       "line: %d",
+                                       PY_CTL, pyline));
 }

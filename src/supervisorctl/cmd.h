@@ -66,11 +66,11 @@ size_t cmd_alen(const struct xmlrpc_value *a); /* 0 unless an array */
 
 /* Controller.upcheck: 1 up, 0 refused (message printed, status set), -1 raised. */
 int cmd_upcheck(struct ctl *c);
-#define CMD_UPCHECK(c)                                                                            \
-    do {                                                                                      \
-        int up_ = cmd_upcheck(c);                                                                 \
-        if (up_ <= 0)                                                                         \
-            return up_;                                                                       \
+#define CMD_UPCHECK(c)                                                                             \
+    do {                                                                                           \
+        int up_ = cmd_upcheck(c);                                                                  \
+        if (up_ <= 0)                                                                              \
+            return up_;                                                                            \
     } while (0)
 
 /* ---- words and output ---- */

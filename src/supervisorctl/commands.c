@@ -258,10 +258,22 @@ static int print_results(struct ctl *c, const struct xmlrpc_value *results, enum
         char *line = NULL;
         int pyline = 0;
         switch (k) {
-        case RES_START: line = start_result(g, n, code); pyline = 761; break;
-        case RES_STOP: line = signal_result(g, n, code, cmd_sget(r, "description"), "stopped"); pyline = 835; break;
-        case RES_SIGNAL: line = signal_result(g, n, code, cmd_sget(r, "description"), "signalled"); pyline = 835; break;
-        case RES_CLEAR: line = clear_result(g, n, code); pyline = 1260; break;
+        case RES_START:
+            line = start_result(g, n, code);
+            pyline = 761;
+            break;
+        case RES_STOP:
+            line = signal_result(g, n, code, cmd_sget(r, "description"), "stopped");
+            pyline = 835;
+            break;
+        case RES_SIGNAL:
+            line = signal_result(g, n, code, cmd_sget(r, "description"), "signalled");
+            pyline = 835;
+            break;
+        case RES_CLEAR:
+            line = clear_result(g, n, code);
+            pyline = 1260;
+            break;
         }
         if (!line) {
             char *ns = fmt_namespec(g, n);
@@ -432,7 +444,9 @@ static int act_names(struct ctl *c, enum act act, const char *sig, const struct 
     static const char *const one_m[] = {"supervisor.startProcess", "supervisor.stopProcess",
                                         "supervisor.signalProcess"};
     enum result_kind kind = act == ACT_START ? RES_START : act == ACT_STOP ? RES_STOP : RES_SIGNAL;
-    int ignored = act == ACT_START ? F_ALREADY_STARTED : act == ACT_STOP ? F_NOT_RUNNING : NO_IGNORE;
+    int ignored = act == ACT_START  ? F_ALREADY_STARTED
+                  : act == ACT_STOP ? F_NOT_RUNNING
+                                    : NO_IGNORE;
     struct cmd_words rest = {names->w + from, names->n - from};
     if (cmd_words_has(&rest, "all")) {
         struct xmlrpc_value *res;
@@ -492,7 +506,9 @@ static int act_names(struct ctl *c, enum act act, const char *sig, const struct 
             } else {
                 char *ns = fmt_namespec(group, proc);
                 ctl_output(c, "%s: %s", ns,
-                           act == ACT_START ? "started" : act == ACT_STOP ? "stopped" : "signalled");
+                           act == ACT_START  ? "started"
+                           : act == ACT_STOP ? "stopped"
+                                             : "signalled");
                 free(ns);
             }
         }
@@ -846,8 +862,8 @@ char **ctl_complete(struct ctl *c, const char *line, const char *text)
                 push_match(&m, &n, &cap, xasprintf("%s ", names[i]));
     } else {
         static const char *const grp_cmds[] = {"add", "remove", "update", NULL};
-        static const char *const proc_cmds[] = {"clear", "fg", "pid", "restart", "signal",
-                                                "start", "status", "stop", "tail", NULL};
+        static const char *const proc_cmds[] = {"clear", "fg",     "pid",  "restart", "signal",
+                                                "start", "status", "stop", "tail",    NULL};
         int kind = 0;
         for (int i = 0; grp_cmds[i]; i++)
             if (strcmp(action, grp_cmds[i]) == 0)
@@ -864,7 +880,8 @@ char **ctl_complete(struct ctl *c, const char *line, const char *text)
         struct cmd_words seen = {NULL, 0};
         size_t scap = 0;
         for (size_t i = 0; kind && i < cmd_alen(infos); i++) {
-            const char *g = cmd_sget(infos->items[i], "group"), *p = cmd_sget(infos->items[i], "name");
+            const char *g = cmd_sget(infos->items[i], "group"),
+                       *p = cmd_sget(infos->items[i], "name");
             char *cands[2] = {NULL, NULL};
             if (kind == 1) {
                 cands[0] = xstrdup(g);

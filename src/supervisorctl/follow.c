@@ -216,9 +216,9 @@ int follow_tail(struct ctl *c, const char *arg)
     xmlrpc_array_push(params, xmlrpc_int(-bytes));
     xmlrpc_array_push(params, xmlrpc_int(0));
     int rc = cmd_rpc(c,
-                 strcmp(channel, "stdout") == 0 ? "supervisor.readProcessStdoutLog"
-                                                : "supervisor.readProcessStderrLog",
-                 params, &v);
+                     strcmp(channel, "stdout") == 0 ? "supervisor.readProcessStdoutLog"
+                                                    : "supervisor.readProcessStderrLog",
+                     params, &v);
     if (rc < 0) {
         ret = -1;
     } else if (rc == 1) {

@@ -16,9 +16,9 @@
 struct loop;
 struct linger_set;
 
-#define LINGER_MAX 32                        /* sockets at once */
-#define LINGER_MS 5000                       /* longest wait for the client to finish */
-#define LINGER_BYTES (64u * 1024 * 1024)     /* most bytes dropped per socket */
+#define LINGER_MAX 32                    /* sockets at once */
+#define LINGER_MS 5000                   /* longest wait for the client to finish */
+#define LINGER_BYTES (64u * 1024 * 1024) /* most bytes dropped per socket */
 
 struct linger_set *linger_new(struct loop *l);
 /* Closes every lingering socket. NULL ok. */
