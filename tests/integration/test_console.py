@@ -55,6 +55,8 @@ def unix_rpc(path):
 class Console:
     """One supervisor-console run in the foreground; its log is its stderr."""
 
+    scheme = "http"  # what its "listening on" line says
+
     def __init__(self, workdir):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +106,7 @@ class Console:
                                          start_new_session=True)
 
         def port():
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", self.log())
+            m = re.search(r"listening on %s://127\.0\.0\.1:(\d+)/" % self.scheme, self.log())
             assert self.proc.poll() is None, "console exited: " + self.log()
             return int(m.group(1)) if m else None
         self.port = wait_for(port, 20, "console listening")

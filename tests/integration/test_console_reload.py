@@ -8,7 +8,6 @@ them never answering startProcess), stopped by PID."""
 import http.client
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_no_sanitizer, wait_for
+from conftest import wait_for
+from test_console import Console
 
-CONSOLE = Path(os.environ.get("SUPERVISORD", "build/supervisord")).resolve().parent / \
-    "supervisor-console"
 NODE = Path(__file__).resolve().parent / "test_console_tls.py"
 
 
@@ -44,34 +42,16 @@ def fake_nodes():
         p.wait(10)
 
 
-class Console:
-    def __init__(self, d):
-        d.mkdir(parents=True, exist_ok=True)
-        self.conf, self.err, self.dir = d / "console.conf", d / "console.stderr", d
-        self.proc = self.port = self.cookie = self.csrf = None
-
-    def log(self):
-        return self.err.read_text(errors="replace") if self.err.exists() else ""
+class ReloadConsole(Console):
+    """test_console's Console, logged in as admin at start, able to reload."""
 
     def start(self, text):
-        if not os.access(CONSOLE, os.X_OK):
-            pytest.fail("supervisor-console not found at %s" % CONSOLE)
-        self.conf.write_text(text)
-        with open(self.err, "wb") as err:
-            self.proc = subprocess.Popen([str(CONSOLE), "-c", str(self.conf)], cwd=str(self.dir),
-                                         stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                         start_new_session=True)
-
-        def port():
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", self.log())
-            assert self.proc.poll() is None, "console exited: " + self.log()
-            return int(m.group(1)) if m else None
-        self.port = wait_for(port, 20, "console listening")
-        admin = re.search(r"created user 'admin' with password '(\S+)'", self.log()).group(1)
+        super().start(text)
         st, body = self.request("POST", "/api/v1/login",
-                                {"username": "admin", "password": admin})
+                                {"username": "admin", "password": self.admin_password()})
         assert st == 200, body
         self.csrf = body["result"]["csrf_token"]
+        return self
 
     def request(self, method, path, body=None):
         h = {"Content-Type": "application/json"}
@@ -101,22 +81,10 @@ class Console:
         self.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: self.log().count(expect) > before, 10, "log: " + expect)
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-                raise AssertionError("console did not exit on SIGTERM:\n" + self.log())
-            assert rc == 0, "console exited %r:\n%s" % (rc, self.log())
-        check_no_sanitizer(self.log(), "console stderr")
-
 
 @pytest.fixture
 def console(tmp_path):
-    c = Console(tmp_path / "console")
+    c = ReloadConsole(tmp_path / "console")
     yield c
     c.stop()
 

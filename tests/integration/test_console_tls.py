@@ -25,15 +25,12 @@ import ssl
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import pytest
 
 from conftest import REPO, check_no_sanitizer, wait_for
+from test_console import CONSOLE, SECRET, Console
 
-CONSOLE = Path(os.environ.get("SUPERVISORD", "build/supervisord")).resolve().parent / \
-    "supervisor-console"
-SECRET = "s3cr3t-never-shown"
 NAME = "console.test"  # the server_name; not resolvable: sent as Host only
 
 
@@ -122,35 +119,18 @@ def tls_node(tmp_path):
 
 # ------------------------------------------------------------ the console over https
 
-class TlsConsole:
+class TlsConsole(Console):
+    """test_console's Console, spoken to over https with the test's CA."""
+
+    scheme = "https"
+
     def __init__(self, d):
-        self.dir = d
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.conf = d / "console.conf"
-        self.err = d / "console.stderr"
-        self.proc = None
-        self.port = None
-        self.cookie = self.csrf = None
+        super().__init__(d)
         self.ctx = None
 
-    def log(self):
-        return self.err.read_text(errors="replace") if self.err.exists() else ""
-
     def start(self, text, cafile):
-        if not os.access(CONSOLE, os.X_OK):
-            pytest.fail("supervisor-console not found at %s" % CONSOLE)
         self.ctx = ssl.create_default_context(cafile=str(cafile))
-        self.conf.write_text(text)
-        with open(self.err, "wb") as err:
-            self.proc = subprocess.Popen([str(CONSOLE), "-c", str(self.conf)], cwd=str(self.dir),
-                                         stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                         start_new_session=True)
-
-        def port():
-            m = re.search(r"listening on https://127\.0\.0\.1:(\d+)/", self.log())
-            assert self.proc.poll() is None, "console exited: " + self.log()
-            return int(m.group(1)) if m else None
-        self.port = wait_for(port, 20, "console listening")
+        return super().start(text)
 
     def conn(self, ctx=None):
         return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
@@ -181,19 +161,6 @@ class TlsConsole:
             self.cookie = r.getheader("Set-Cookie").split(";")[0]
             self.csrf = json.loads(data)["result"]["csrf_token"]
         return r, data
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-                raise AssertionError("console did not exit on SIGTERM:\n" + self.log())
-            assert rc == 0, "console exited %r:\n%s" % (rc, self.log())
-        check_no_sanitizer(self.log(), "console stderr")
-        assert SECRET not in self.log()
 
 
 @pytest.fixture
