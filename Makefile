@@ -97,12 +97,16 @@ $(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/libsupd.a $(O)/libcommon.a
 
 # supervisorctl: its own objects (libctl.a, shared with its unit tests and
 # fuzz target) plus the common library and the supervisord modules it reuses
-# (config search path, %(...)s expansion). libedit is linked only here; no
-# libcurl: its start-up alone would cost more than a whole `status`.
-CTL_PKGS   := expat libedit
+# (config search path, %(...)s expansion). No libcurl: its start-up alone
+# would cost more than a whole `status`. libedit is not linked but opened by
+# its soname when a terminal session starts (src/supervisorctl/shell.c).
+CTL_PKGS   := expat
 CTL_SRC    := $(wildcard src/supervisorctl/*.c)
 CTL_OBJ    := $(call obj,$(filter-out src/supervisorctl/main.c,$(CTL_SRC)))
-CTL_CFLAGS  = -Isrc/supervisorctl $(shell pkg-config --cflags libedit)
+LIBEDIT_SONAME := $(or $(shell objdump -p "$$(pkg-config --variable=libdir libedit)/libedit.so" \
+                     2>/dev/null | sed -n 's/^ *SONAME *//p'),libedit.so.2)
+CTL_CFLAGS  = -Isrc/supervisorctl $(shell pkg-config --cflags libedit) \
+              -DLIBEDIT_SONAME='"$(LIBEDIT_SONAME)"'
 LDLIBS_CTL  = $(shell pkg-config --libs $(CTL_PKGS))
 $(O)/obj/src/supervisorctl/%.o: ALL_CFLAGS += $(CTL_CFLAGS)
 $(O)/obj/tests/unit/test_ctl_%.o: ALL_CFLAGS += $(CTL_CFLAGS)
