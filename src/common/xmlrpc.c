@@ -1006,23 +1006,29 @@ static enum rtag rtag_of(const char *name)
         name = colon + 1;
     /* Most frequent first: an answer of many processes is thousands of
      * value, member, name, string and int tags (tags without a meaning
-     * here are listed too, to end their search early). */
+     * here are listed too, to end their search early). The length and
+     * first letter rule out nearly every entry without a call. */
+#define RT(s, t) {s, sizeof(s) - 1, t}
     static const struct {
         const char *name;
+        size_t len;
         enum rtag tag;
     } tab[] = {
-        {"value", R_VALUE},     {"member", R_UNKNOWN},    {"name", R_STRING},
-        {"string", R_STRING},   {"int", R_INT},           {"struct", R_STRUCT},
-        {"data", R_UNKNOWN},    {"array", R_ARRAY},       {"boolean", R_BOOLEAN},
-        {"i4", R_INT},          {"param", R_UNKNOWN},     {"params", R_PARAMS},
-        {"double", R_DOUBLE},   {"nil", R_NIL},           {"i8", R_INT},
-        {"base64", R_BASE64},   {"dateTime.iso8601", R_DATETIME},
-        {"fault", R_FAULT},     {"methodName", R_METHODNAME},
-        {"i1", R_INT},          {"i2", R_INT},            {"biginteger", R_INT},
-        {"float", R_DOUBLE},    {"bigdecimal", R_DOUBLE},
+        RT("value", R_VALUE),     RT("member", R_UNKNOWN), RT("name", R_STRING),
+        RT("string", R_STRING),   RT("int", R_INT),        RT("struct", R_STRUCT),
+        RT("data", R_UNKNOWN),    RT("array", R_ARRAY),    RT("boolean", R_BOOLEAN),
+        RT("i4", R_INT),          RT("param", R_UNKNOWN),  RT("params", R_PARAMS),
+        RT("double", R_DOUBLE),   RT("nil", R_NIL),        RT("i8", R_INT),
+        RT("base64", R_BASE64),   RT("dateTime.iso8601", R_DATETIME),
+        RT("fault", R_FAULT),     RT("methodName", R_METHODNAME),
+        RT("i1", R_INT),          RT("i2", R_INT),         RT("biginteger", R_INT),
+        RT("float", R_DOUBLE),    RT("bigdecimal", R_DOUBLE),
     };
+#undef RT
+    size_t len = strlen(name);
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-        if (strcmp(name, tab[i].name) == 0)
+        if (tab[i].len == len && tab[i].name[0] == name[0] &&
+            memcmp(name, tab[i].name, len) == 0)
             return tab[i].tag;
     return R_UNKNOWN;
 }
