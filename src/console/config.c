@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "ini.h"
 #include "xalloc.h"
 
@@ -70,6 +71,9 @@ void config_release(struct config *c)
     for (size_t i = 0; i < c->nserver_names; i++)
         free(c->server_names[i]);
     free(c->server_names);
+    for (size_t i = 0; i < c->ntrusted_proxies; i++)
+        free(c->trusted_proxies[i]);
+    free(c->trusted_proxies);
     memset(c, 0, sizeof *c);
 }
 
@@ -363,6 +367,25 @@ static int read_tls(struct config *c, const struct ini_entry *cert_en,
     return 0;
 }
 
+/* The next word of a comma list, blanks around it trimmed; false at the
+ * end. An empty word (",,") is returned as such, for the caller to refuse. */
+static bool next_item(const char **p, const char **w, size_t *wl)
+{
+    if (!**p)
+        return false;
+    size_t len = strcspn(*p, ",");
+    *w = *p;
+    *wl = len;
+    while (*wl && (**w == ' ' || **w == '\t'))
+        (*w)++, (*wl)--;
+    while (*wl && ((*w)[*wl - 1] == ' ' || (*w)[*wl - 1] == '\t'))
+        (*wl)--;
+    *p += len;
+    if (**p == ',')
+        (*p)++;
+    return true;
+}
+
 /* server_name = a comma list of the names (or addresses) clients reach the
  * console by: Host headers the DNS-rebinding check accepts besides
  * loopback ones. */
@@ -371,15 +394,9 @@ static int parse_server_names(struct config *c, const struct ini_entry *en, stru
     for (size_t i = 0; i < c->nserver_names; i++)
         free(c->server_names[i]);
     c->nserver_names = 0;
-    const char *p = en->value;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *w = p;
-        size_t wl = len;
-        while (wl && (*w == ' ' || *w == '\t'))
-            w++, wl--;
-        while (wl && (w[wl - 1] == ' ' || w[wl - 1] == '\t'))
-            wl--;
+    const char *p = en->value, *w;
+    size_t wl;
+    while (next_item(&p, &w, &wl)) {
         if (wl == 0 || wl > 253 || !host_ok(w, wl))
             return bad(e, en->file, en->line,
                        "server_name: '%.*s' is not a host name (no port: any is accepted)", (int)wl,
@@ -387,12 +404,33 @@ static int parse_server_names(struct config *c, const struct ini_entry *en, stru
         c->server_names =
             xrealloc(c->server_names, (c->nserver_names + 1) * sizeof *c->server_names);
         c->server_names[c->nserver_names++] = xstrndup(w, wl);
-        p += len;
-        if (*p == ',')
-            p++;
     }
     if (c->nserver_names == 0)
         return bad(e, en->file, en->line, "server_name: expected a comma list of host names");
+    return 0;
+}
+
+/* trusted_proxies = a comma list of numeric addresses whose
+ * X-Forwarded-For names the client (kept in the form http.c compares). */
+static int parse_trusted_proxies(struct config *c, const struct ini_entry *en, struct err *e)
+{
+    for (size_t i = 0; i < c->ntrusted_proxies; i++)
+        free(c->trusted_proxies[i]);
+    c->ntrusted_proxies = 0;
+    const char *p = en->value, *w;
+    size_t wl;
+    while (next_item(&p, &w, &wl)) {
+        char addr[HTTP_ADDR_MAX];
+        if (!http_numeric_addr(w, wl, addr))
+            return bad(e, en->file, en->line,
+                       "trusted_proxies: '%.*s' is not a numeric IP address", (int)wl, w);
+        c->trusted_proxies =
+            xrealloc(c->trusted_proxies, (c->ntrusted_proxies + 1) * sizeof *c->trusted_proxies);
+        c->trusted_proxies[c->ntrusted_proxies++] = xstrdup(addr);
+    }
+    if (c->ntrusted_proxies == 0)
+        return bad(e, en->file, en->line,
+                   "trusted_proxies: expected a comma list of IP addresses");
     return 0;
 }
 
@@ -417,6 +455,8 @@ static int read_console(struct config *c, const struct ini_section *s, struct er
             *(en->key[4] == 'c' ? &cert_en : &key_en) = en;
         } else if (strcmp(en->key, "server_name") == 0)
             r = parse_server_names(c, en, e);
+        else if (strcmp(en->key, "trusted_proxies") == 0)
+            r = parse_trusted_proxies(c, en, e);
         else if (strcmp(en->key, "poll_interval") == 0)
             r = seconds(en, 100, 86400000, &c->poll_interval_ms, e);
         else if (strcmp(en->key, "timeout") == 0)

@@ -5,7 +5,9 @@
  *               (path), poll_interval, timeout, action_timeout, retry_max,
  *               login_delay, login_delay_max (seconds), audit_keep (rows),
  *               tls_cert, tls_key (PEM paths, both or neither),
- *               server_name (comma list of Host names accepted)
+ *               server_name (comma list of Host names accepted),
+ *               trusted_proxies (comma list of addresses whose
+ *               X-Forwarded-For names the client)
  *   [node:NAME] url = http[s]://host:port | unix:///path, username,
  *               password, environment, ca_file (PEM path), tls_verify
  * The config is a value: nothing else is read from the file later (the
@@ -49,6 +51,8 @@ struct config {
     char *tls_key_pem;       /* owned: tls_key's contents; wiped on release */
     char **server_names;     /* owned: Host names accepted besides loopback ones */
     size_t nserver_names;
+    char **trusted_proxies;  /* owned: numeric addresses, as http_numeric_addr writes them */
+    size_t ntrusted_proxies;
     struct config_node *nodes; /* owned array, in file order */
     size_t nnodes;
 };

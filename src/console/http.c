@@ -4,6 +4,7 @@
  * httpd.c, cut down to what the console needs. */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -34,6 +35,8 @@ struct http {
     bool kicked;
     struct http_req *reqs; /* live requests */
     char last_log[256];    /* MHD's last message: why a start failed */
+    char *const *trusted;  /* borrowed: http_set_trusted_proxies */
+    size_t ntrusted;
 };
 
 struct header {
@@ -53,7 +56,7 @@ struct http_req {
     void *data;
     http_abort_cb on_abort;
     int watch_fd;
-    char client[64]; /* numeric address, filled on first use */
+    char client[HTTP_ADDR_MAX]; /* numeric address, filled on first use */
     bool handled, in_handler, owned, suspended, gone, too_big;
     struct http_req *prev, *next;
 };
@@ -245,6 +248,94 @@ static void req_free(struct http_req *r)
     free(r);
 }
 
+bool http_numeric_addr(const char *s, size_t len, char out[HTTP_ADDR_MAX])
+{
+    char tmp[HTTP_ADDR_MAX];
+    if (len >= sizeof tmp)
+        return false;
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    unsigned char bin[16];
+    if (inet_pton(AF_INET, tmp, bin) == 1)
+        return inet_ntop(AF_INET, bin, out, HTTP_ADDR_MAX) != NULL;
+    if (inet_pton(AF_INET6, tmp, bin) == 1)
+        return inet_ntop(AF_INET6, bin, out, HTTP_ADDR_MAX) != NULL;
+    return false;
+}
+
+static bool trusted(char *const *list, size_t n, const char *addr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], addr) == 0)
+            return true;
+    return false;
+}
+
+/* An X-Forwarded-For entry: an address, maybe with a port as some proxies
+ * write it ("1.2.3.4:5678", "[::1]:80"). */
+static bool forwarded_addr(const char *w, size_t wl, char out[HTTP_ADDR_MAX])
+{
+    if (http_numeric_addr(w, wl, out))
+        return true;
+    const char *end;
+    if (wl > 2 && w[0] == '[' && (end = memchr(w, ']', wl)) != NULL)
+        return http_numeric_addr(w + 1, (size_t)(end - w - 1), out) && strchr(out, ':');
+    end = memchr(w, ':', wl);
+    return end && !memchr(end + 1, ':', wl - (size_t)(end - w) - 1) &&
+           http_numeric_addr(w, (size_t)(end - w), out);
+}
+
+void http_forwarded_client(const char *peer, const char *xff, char *const *list, size_t n,
+                           char out[HTTP_ADDR_MAX])
+{
+    snprintf(out, HTTP_ADDR_MAX, "%s", peer);
+    if (!xff || !trusted(list, n, peer))
+        return;
+    /* Right to left: each trusted hop vouches for the one before it; the
+     * first address no trusted proxy owns is the client. An entry that is
+     * no address ends the walk at the hop that wrote it. */
+    size_t end = strlen(xff);
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        const char *w = xff + start;
+        size_t wl = end - start;
+        while (wl && (*w == ' ' || *w == '\t'))
+            w++, wl--;
+        while (wl && (w[wl - 1] == ' ' || w[wl - 1] == '\t'))
+            wl--;
+        char addr[HTTP_ADDR_MAX];
+        if (!forwarded_addr(w, wl, addr))
+            return;
+        snprintf(out, HTTP_ADDR_MAX, "%s", addr);
+        if (!trusted(list, n, addr))
+            return;
+        end = start > 0 ? start - 1 : 0;
+    }
+}
+
+void http_set_trusted_proxies(struct http *h, char *const *addrs, size_t n)
+{
+    h->trusted = addrs;
+    h->ntrusted = n;
+}
+
+/* Every X-Forwarded-For header, joined with commas, as RFC 9110 reads
+ * repeated fields. */
+static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    struct buf *b = cls;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0 && b->len < 8192) {
+        if (b->len)
+            buf_putc(b, ',');
+        buf_append(b, value, strlen(value));
+    }
+    return MHD_YES;
+}
+
 const char *http_req_client(struct http_req *r)
 {
     if (!r->client[0]) {
@@ -254,8 +345,16 @@ const char *http_req_client(struct http_req *r)
         socklen_t len = !sa                        ? 0
                         : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                     : sizeof(struct sockaddr_in);
-        if (!sa || getnameinfo(sa, len, r->client, sizeof r->client, NULL, 0, NI_NUMERICHOST))
-            snprintf(r->client, sizeof r->client, "?");
+        char peer[HTTP_ADDR_MAX];
+        if (!sa || getnameinfo(sa, len, peer, sizeof peer, NULL, 0, NI_NUMERICHOST))
+            snprintf(peer, sizeof peer, "?");
+        struct buf xff;
+        buf_init(&xff);
+        if (r->h->ntrusted)
+            MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_xff, &xff);
+        http_forwarded_client(peer, xff.len ? xff.data : NULL, r->h->trusted, r->h->ntrusted,
+                              r->client);
+        buf_release(&xff);
     }
     return r->client;
 }

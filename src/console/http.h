@@ -8,6 +8,7 @@
 #ifndef CONSOLE_HTTP_H
 #define CONSOLE_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -53,11 +54,29 @@ const char *http_req_method(const struct http_req *r);
 const char *http_req_path(const struct http_req *r);
 const char *http_req_query(const struct http_req *r, const char *key);   /* NULL if absent */
 const char *http_req_header(const struct http_req *r, const char *name); /* caseless */
-/* The client's numeric address ("127.0.0.1", "::1"; "?" if unknown). */
+/* The client's numeric address ("127.0.0.1", "::1"; "?" if unknown): the
+ * peer's, or, when the peer is a trusted proxy, the one its
+ * X-Forwarded-For names (http_forwarded_client). */
 const char *http_req_client(struct http_req *r);
 /* The request body (NUL-terminated; *len bytes). */
 const char *http_req_body(const struct http_req *r, size_t *len);
 void http_req_set_data(struct http_req *r, void *data, http_abort_cb on_abort);
+
+/* Numeric addresses as compared here: inet_ntop's form of an IPv4 or IPv6
+ * address. */
+#define HTTP_ADDR_MAX 46 /* INET6_ADDRSTRLEN */
+/* s (len bytes) in that form into out; false if it is no IP address. */
+bool http_numeric_addr(const char *s, size_t len, char out[HTTP_ADDR_MAX]);
+/* Proxies (numeric, as above; borrowed until the next call or http_free)
+ * whose X-Forwarded-For header is believed. None by default: the header
+ * is then ignored, as anyone can send it. */
+void http_set_trusted_proxies(struct http *h, char *const *addrs, size_t n);
+/* The client behind peer: peer itself unless it is in list and xff (NULL:
+ * no header) names another: the rightmost entry not in list, walking left
+ * over trusted hops; a malformed entry stops the walk at the hop that
+ * wrote it. Pure; out gets the answer. */
+void http_forwarded_client(const char *peer, const char *xff, char *const *list, size_t n,
+                           char out[HTTP_ADDR_MAX]);
 
 /* Before http_respond. */
 void http_add_header(struct http_req *r, const char *name, const char *value);

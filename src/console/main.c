@@ -108,6 +108,7 @@ struct running {
     struct loop *loop;
     struct rpcclient *rpc;
     struct api *api;
+    struct http *http;
 };
 
 static bool same_str(const char *a, const char *b)
@@ -229,6 +230,7 @@ static void reload_cb(struct loop *l, int signo, void *arg)
         added++;
     }
     api_reload(run->api, next, nodes, next->nnodes);
+    http_set_trusted_proxies(run->http, next->trusted_proxies, next->ntrusted_proxies);
     free(kept);
     free(run->nodes);
     run->nodes = nodes;
@@ -349,6 +351,8 @@ int main(int argc, char **argv)
                     run.api, &e);
     if (!http)
         goto out;
+    run.http = http;
+    http_set_trusted_proxies(http, c->trusted_proxies, c->ntrusted_proxies);
     loop_signal(run.loop, SIGTERM, stop_cb, NULL);
     loop_signal(run.loop, SIGINT, stop_cb, NULL);
     loop_signal(run.loop, SIGHUP, reload_cb, &run);

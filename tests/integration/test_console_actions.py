@@ -513,6 +513,9 @@ def test_console_login_throttle(console, tmp_path):
     assert st == 429 and js["error"]["name"] == "TOO_MANY_REQUESTS", js
     assert r.getheader("Retry-After") == "1"
     assert c.login("eve", "pw-eve-" + SECRET)[0] == 429
+    # no trusted_proxies: anyone's X-Forwarded-For is no way out
+    assert c.raw("POST", "/api/v1/login", {"username": "eve", "password": "pw-eve-" + SECRET},
+                 {"X-Forwarded-For": "198.51.100.1"})[0] == 429
     t0 = time.monotonic()
     wait_for(lambda: c.login("admin", ADMIN_PW)[0] == 200, 5, "the wait over")
     assert time.monotonic() - t0 > 0.1
@@ -534,6 +537,31 @@ def test_console_login_throttle(console, tmp_path):
     rows = audit(c, user="admin", action="login")
     assert ("admin", "login", None, None, "throttled") in rows
     assert ("admin", "login", None, None, "failed") in rows
+
+
+def test_console_login_throttle_behind_proxy(console, tmp_path):
+    """With trusted_proxies, the address a trusted proxy forwards is the
+    one throttled: clients behind one proxy are apart."""
+    start_console(console, [("n", {"url": "unix://%s/none.sock" % tmp_path})],
+                  users=[("eve", "viewer", None)], login_delay="60", login_delay_max="60",
+                  trusted_proxies="10.9.9.9, 127.0.0.1")
+    c = Client(console)
+
+    def login(user, password, xff):
+        return c.raw("POST", "/api/v1/login", {"username": user, "password": password},
+                     {"X-Forwarded-For": xff})[0]
+
+    # five users' failures from one client (no user reaches five): the
+    # client's address is refused, whatever it writes left of the proxy's
+    for i in range(5):
+        assert login("nobody%d" % i, "wrong-password", "203.0.113.9") == 401
+    assert login("eve", "pw-eve-" + SECRET, "203.0.113.9") == 429
+    assert login("eve", "pw-eve-" + SECRET, "198.51.100.1, 203.0.113.9") == 429
+    assert login("eve", "pw-eve-" + SECRET, "203.0.113.9, 10.9.9.9") == 429
+    # another client behind the same proxy is not
+    assert login("eve", "pw-eve-" + SECRET, "203.0.113.10") == 200
+    assert login("admin", ADMIN_PW, "203.0.113.10, 10.9.9.9") == 200
+    assert "from 203.0.113.9 refused: too many failures" in console.log()
 
 
 def test_console_hasher(console, tmp_path):

@@ -36,6 +36,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.login_delay_ms, 1000);
     assert_int_equal(c.login_delay_max_ms, 900000);
     assert_int_equal(c.audit_keep, 100000);
+    assert_int_equal(c.ntrusted_proxies, 0);
     assert_int_equal(c.nnodes, 1);
     assert_string_equal(c.nodes[0].name, "a");
     assert_string_equal(c.nodes[0].unix_path, "/run/s.sock");
@@ -105,6 +106,14 @@ static void test_errors(void **state)
          "c.conf:2: server_name: '' is not a host name (no port: any is accepted)"},
         {"[console]\nserver_name = a.example:443\n[node:a]\nurl=unix:///s\n",
          "c.conf:2: server_name: 'a.example:443' is not a host name (no port: any is accepted)"},
+        {"[console]\ntrusted_proxies = 10.0.0.1, proxy.example\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: trusted_proxies: 'proxy.example' is not a numeric IP address"},
+        {"[console]\ntrusted_proxies = 10.0.0.1,,::1\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: trusted_proxies: '' is not a numeric IP address"},
+        {"[console]\ntrusted_proxies = 10.0.0.0/8\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: trusted_proxies: '10.0.0.0/8' is not a numeric IP address"},
+        {"[console]\ntrusted_proxies =\n[node:a]\nurl=unix:///s\n",
+         "c.conf:2: trusted_proxies: expected a comma list of IP addresses"},
         {"[console]\n[node:a]\nurl=https://h\ntls_verify = maybe\n",
          "c.conf:4: tls_verify: expected true or false"},
         {"[console]\n[node:a]\nurl=http://h\ntls_verify = false\n",
@@ -248,9 +257,18 @@ static void test_tls(void **state)
     assert_false(c.nodes[1].tls_verify);
     config_release(&c);
 
-    /* no TLS: loopback still; server_name alone is allowed (a TLS proxy) */
-    assert_int_equal(parse(&c, "[console]\nserver_name = a.example\n[node:a]\nurl=unix:///s\n", &e),
+    /* no TLS: loopback still; server_name alone is allowed (a TLS proxy),
+     * whose forwarded addresses are believed when listed (kept in one form) */
+    assert_int_equal(parse(&c,
+                           "[console]\nserver_name = a.example\n"
+                           "trusted_proxies = 127.0.0.1 , 0:0::1,2001:DB8::0:1\n"
+                           "[node:a]\nurl=unix:///s\n",
+                           &e),
                      0);
+    assert_int_equal(c.ntrusted_proxies, 3);
+    assert_string_equal(c.trusted_proxies[0], "127.0.0.1");
+    assert_string_equal(c.trusted_proxies[1], "::1");
+    assert_string_equal(c.trusted_proxies[2], "2001:db8::1");
     assert_null(c.tls_cert);
     assert_null(c.tls_cert_pem);
     assert_true(c.nodes[0].tls_verify);
