@@ -42,9 +42,14 @@ def start_node(c_daemons, name, which="c", programs=None, server=UNIX):
     d = c_daemons(name, which=which)
     d.start(node_conf(server, programs or program("svc")))
     if server == UNIX:
+        def svc_running():
+            try:
+                info = unix_rpc(d.dir / "s.sock").supervisor.getProcessInfo("svc")
+            except ConnectionRefusedError:  # bound (the file exists), not yet listening
+                return False
+            return info["statename"] == "RUNNING"
         wait_for(lambda: (d.dir / "s.sock").exists(), 20, "%s socket" % name)
-        wait_for(lambda: unix_rpc(d.dir / "s.sock").supervisor.getProcessInfo("svc")["statename"]
-                 == "RUNNING", 20, "svc RUNNING on %s" % name)
+        wait_for(svc_running, 20, "svc RUNNING on %s" % name)
     return d
 
 

@@ -859,6 +859,9 @@ AUTH_HEAD = HEAD.replace("file={tmp}/sv.sock\n",
 def test_auth(pair):
     def script(s):
         s.wait_state("sleeper", "RUNNING")
+        # RUNNING at spawn (startsecs=0): its first line may not be logged yet
+        wait_for(lambda: " up\n" in s.rpc().readProcessStdoutLog("sleeper", 0, 0), 10,
+                 "the sleeper's first line in its log")
         for line in ("status", "-u user -p wrong version", "-u user -p 123 status",
                      "-u user -p 123 tail sleeper", "-u user -p 123 tail -f nosuch",
                      "-u user -p 123 fg nosuch", "-u user -p 123 maintail -25",
