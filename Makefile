@@ -130,7 +130,7 @@ $(O)/fuzz/fuzz_ctl_%: tests/fuzz/fuzz_ctl_%.c $(filter-out src/supervisorctl/mai
 
 # supervisor-console: its own objects (libconsole.a, shared with its unit
 # tests) plus the common library (doc/console.md).
-CONS_PKGS  := libmicrohttpd expat jansson libcurl sqlite3 libcrypt gnutls
+CONS_PKGS  := libmicrohttpd expat jansson libcurl sqlite3 libcrypt gnutls zlib
 CONS_OBJ   := $(call obj,$(filter-out src/console/main.c,$(wildcard src/console/*.c)))
 $(O)/obj/src/console/%.o: ALL_CFLAGS += -Isrc/console
 # Its web UI: every file of src/console/web/ becomes a byte array in a

@@ -14,13 +14,15 @@ GET /__count on any port says how many getAllProcessInfo it answered.
 Measured, CPU from /proc/PID/schedstat (nanoseconds):
 - refresh: GET /api/v1/processes (all 5,000) as the logged-in admin, the
   whole answer read, with a console whose poll_interval is an hour (so no
-  poll runs meanwhile);
+  poll runs meanwhile); plain, then gzipped as a browser asks for it
+  (Accept-Encoding: gzip, the page's case);
 - poll round: a console polling every second, CPU per 50 answers;
 - RSS and PSS (smaps_rollup) after the refreshes and after the rounds,
   and the peak RSS (VmHWM), of either console whichever is higher. RSS
   counts every page of the shared libraries the console maps (about 10 MB:
   libcurl, GnuTLS, OpenSSL's libcrypto, SQLite...); PSS shares them out."""
 
+import gzip
 import http.client
 import json
 import os
@@ -225,12 +227,16 @@ class Console:
             time.sleep(0.02)
         raise RuntimeError("timed out waiting for " + what)
 
-    def get(self, path):
-        self.conn.request("GET", path, headers={"Cookie": self.cookie})
+    def get(self, path, headers=None):
+        h = {"Cookie": self.cookie}
+        h.update(headers or {})
+        self.conn.request("GET", path, headers=h)
         r = self.conn.getresponse()
         body = r.read()
         if r.status != 200:
             raise RuntimeError("GET %s: HTTP %d" % (path, r.status))
+        if r.getheader("Content-Encoding") == "gzip":
+            return body, gzip.decompress(body)
         return body
 
     def wait_all_online(self):
@@ -297,6 +303,19 @@ def run(binary, tmp, refresh_reps, rounds):
                 raise RuntimeError("the overview does not list every process")
         out["console_refresh_cpu_ms"] = refresh
         out["console_refresh_bytes"] = [len(body)]
+        zipped = []
+        for _ in range(refresh_reps):
+            c.settle()
+            c0 = cpu_ns(c.pid)
+            got = c.get("/api/v1/processes", {"Accept-Encoding": "gzip, deflate, br"})
+            c.settle()
+            zipped.append((cpu_ns(c.pid) - c0) / 1e6)
+            if not isinstance(got, tuple):
+                raise RuntimeError("the overview was not sent gzipped")
+            if len(json.loads(got[1])["result"]) != NODES * PROCS:
+                raise RuntimeError("the gzipped overview does not list every process")
+        out["console_refresh_gzip_cpu_ms"] = zipped
+        out["console_refresh_gzip_bytes"] = [len(got[0])]
         rss = [rss_kib(c.pid)]
         pss = [rollup_kib(c.pid, "Pss")]
         peak = [status_kib(c.pid, "VmHWM")]

@@ -193,7 +193,7 @@ class Run:
             self.failures.append("console: %s" % e)
             say("FAILED: %s" % e)
             return
-        units = {"console_refresh_bytes": "B"}
+        units = {"console_refresh_bytes": "B", "console_refresh_gzip_bytes": "B"}
         for metric, values in figures.items():
             unit = units.get(metric, "KiB" if metric.endswith("_kib") else "ms")
             self.add(metric, n, "ours", values, unit, "lower", nodes=drv_console.NODES)

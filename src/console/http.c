@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "log.h"
@@ -166,6 +168,112 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
 static void respond_with(struct http_req *r, int status, const char *content_type,
                          struct MHD_Response *resp);
 
+/* One token of a comma list ("gzip;q=0.5"): its name and whether its q
+ * is above zero. */
+static bool coding_token(const char *t, size_t n, const char **name, size_t *namelen)
+{
+    const char *semi = memchr(t, ';', n);
+    size_t nl = semi ? (size_t)(semi - t) : n;
+    while (nl && (t[nl - 1] == ' ' || t[nl - 1] == '\t'))
+        nl--;
+    *name = t;
+    *namelen = nl;
+    for (const char *p = semi; p && p < t + n;) {
+        p++;
+        while (p < t + n && (*p == ' ' || *p == '\t'))
+            p++;
+        if (t + n - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            /* q=0, q=0.0, q=0.000: refused; anything else accepts */
+            const char *v = p + 2;
+            if (v < t + n && *v == '0') {
+                v++;
+                if (v < t + n && *v == '.')
+                    for (v++; v < t + n && *v == '0'; v++)
+                        ;
+                while (v < t + n && (*v == ' ' || *v == '\t'))
+                    v++;
+                if (v == t + n || *v == ';')
+                    return false;
+            }
+        }
+        p = memchr(p, ';', (size_t)(t + n - p));
+    }
+    return true;
+}
+
+bool http_accepts_gzip(const char *accept_encoding)
+{
+    if (!accept_encoding)
+        return false;
+    int gzip = -1, star = -1; /* -1: not named; 0: refused; 1: accepted */
+    const char *p = accept_encoding;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *t = p;
+        size_t tl = len;
+        while (tl && (*t == ' ' || *t == '\t'))
+            t++, tl--;
+        const char *name;
+        size_t nl;
+        bool ok = coding_token(t, tl, &name, &nl);
+        if ((nl == 4 && strncasecmp(name, "gzip", 4) == 0) ||
+            (nl == 6 && strncasecmp(name, "x-gzip", 6) == 0))
+            gzip = ok;
+        else if (nl == 1 && name[0] == '*')
+            star = ok;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return gzip >= 0 ? gzip == 1 : star == 1;
+}
+
+/* in[0..n) gzipped into out (fast level: the console's answers are big
+ * and repetitive, ~15x smaller). false: not worth it or not possible. */
+static bool gzip_into(const char *in, size_t n, struct buf *out)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (n > UINT_MAX || deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return false;
+    size_t cap = deflateBound(&zs, (uLong)n);
+    buf_reserve(out, cap);
+    zs.next_in = (Bytef *)(uintptr_t)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = (Bytef *)out->data;
+    zs.avail_out = (uInt)(cap > UINT_MAX ? UINT_MAX : cap);
+    int rc = deflate(&zs, Z_FINISH);
+    out->len = zs.total_out;
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END && out->len < n;
+}
+
+/* The response for body[0..len), gzipped when the client takes it and the
+ * body is big enough to gain; takes body when own (freed with free()). */
+static struct MHD_Response *make_response(struct http_req *r, const char *body, size_t len,
+                                          bool own)
+{
+    if (len >= HTTP_GZIP_MIN) {
+        http_add_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+        struct buf z;
+        buf_init(&z);
+        if (http_accepts_gzip(
+                MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding")) &&
+            gzip_into(body, len, &z)) {
+            if (own)
+                free((void *)(uintptr_t)body);
+            http_add_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+            len = z.len;
+            return MHD_create_response_from_buffer(len, buf_detach(&z), MHD_RESPMEM_MUST_FREE);
+        }
+        buf_release(&z);
+    }
+    if (!body)
+        return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    return MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+                                           own ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+}
+
 void http_respond(struct http_req *r, int status, const char *content_type, const char *body,
                   size_t len)
 {
@@ -173,9 +281,7 @@ void http_respond(struct http_req *r, int status, const char *content_type, cons
         log_error("http: request '%s' answered twice", r->path);
         return;
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)(body ? body : ""), MHD_RESPMEM_MUST_COPY);
-    respond_with(r, status, content_type, resp);
+    respond_with(r, status, content_type, make_response(r, body, body ? len : 0, false));
 }
 
 void http_respond_buf(struct http_req *r, int status, const char *content_type, struct buf *b)
@@ -187,10 +293,7 @@ void http_respond_buf(struct http_req *r, int status, const char *content_type, 
     }
     size_t len = b->len;
     char *data = buf_detach(b); /* MHD frees it with free(), as xalloc allocates */
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, data ? data : (char *)"", data ? MHD_RESPMEM_MUST_FREE
-                                                                          : MHD_RESPMEM_PERSISTENT);
-    respond_with(r, status, content_type, resp);
+    respond_with(r, status, content_type, make_response(r, data, data ? len : 0, true));
 }
 
 static void respond_with(struct http_req *r, int status, const char *content_type,

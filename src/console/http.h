@@ -78,6 +78,13 @@ void http_set_trusted_proxies(struct http *h, char *const *addrs, size_t n);
 void http_forwarded_client(const char *peer, const char *xff, char *const *list, size_t n,
                            char out[HTTP_ADDR_MAX]);
 
+/* Answers of HTTP_GZIP_MIN bytes or more are sent gzipped to a client
+ * whose Accept-Encoding takes gzip (with "Vary: Accept-Encoding"). */
+#define HTTP_GZIP_MIN 1024
+/* Whether an Accept-Encoding value (NULL: none) takes gzip: named (or
+ * x-gzip) with a q above 0, or "*" with one and gzip not named. */
+bool http_accepts_gzip(const char *accept_encoding);
+
 /* Before http_respond. */
 void http_add_header(struct http_req *r, const char *name, const char *value);
 /* Answer (body copied). Ends the request from our side: drop req. */

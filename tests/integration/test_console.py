@@ -7,6 +7,7 @@ served, and comes back by itself once restarted; a hung node (SIGSTOP)
 times out without stalling the API. Users, roles, environments, CSRF and
 the activity log through the API. Credentials never show."""
 
+import gzip
 import http.client
 import json
 import os
@@ -477,3 +478,56 @@ def test_console_idle(c_daemons, console):
     time.sleep(1.5)  # an idle window, not a wait
     after = ctx_switches(console.proc.pid)
     assert after == before, "console woke up %d times while idle" % (after - before)
+
+
+def test_console_gzip(c_daemons, console):
+    """Answers of 1 KiB or more go gzipped to a client that takes gzip (the
+    overview of many processes shrinks ~15x), the same bytes once inflated;
+    small ones, and clients that do not ask or refuse it, get them plain."""
+    c1 = c_daemons("c1")
+    c1.start(node_conf(UNIX, program("app", 40)))
+    wait_for(lambda: (c1.dir / "s.sock").exists(), 20, "socket")
+    console.start(console_conf([("c1", {"url": "unix://%s/s.sock" % c1.dir})]))
+    assert console.login("admin", console.admin_password())[0] == 200
+    wait_for(lambda: sum(p["statename"] == "RUNNING"
+                         for p in console.get("/api/v1/processes")) == 40, 20, "40 RUNNING")
+
+    def fetch(path, accept):
+        c = http.client.HTTPConnection("127.0.0.1", console.port, timeout=60)
+        h = {"Cookie": console.cookie}
+        if accept is not None:
+            h["Accept-Encoding"] = accept
+        c.request("GET", path, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        assert r.status == 200, data
+        return r, data
+
+    # small: plain, whatever the client takes
+    plain = fetch("/api/v1/processes?state=STOPPED", None)[1]
+    r, d = fetch("/api/v1/processes?state=STOPPED", "gzip, deflate, br")
+    assert r.getheader("Content-Encoding") is None and r.getheader("Vary") is None
+    assert d == plain and json.loads(d) == {"result": []}
+
+    # uptimes move with the clock: compare answers of one second
+    def same_second():
+        r1, d1 = fetch("/api/v1/processes", None)
+        r2, d2 = fetch("/api/v1/processes", "gzip, deflate, br")
+        r3, d3 = fetch("/api/v1/processes", None)
+        return d1 == d3 and (r1, d1, r2, d2)
+    r1, d1, r2, d2 = wait_for(same_second, 20, "two plain answers alike around a gzipped one")
+    assert r1.getheader("Content-Encoding") is None
+    assert r1.getheader("Vary") == "Accept-Encoding" and r2.getheader("Vary") == "Accept-Encoding"
+    assert r2.getheader("Content-Encoding") == "gzip"
+    assert int(r2.getheader("Content-Length")) == len(d2) < len(d1) // 4
+    assert gzip.decompress(d2) == d1
+    assert len(json.loads(d1)["result"]) == 40
+    # refused or not offered: plain
+    for accept in ("gzip;q=0", "identity", "br", "*;q=0"):
+        r, d = fetch("/api/v1/processes", accept)
+        assert r.getheader("Content-Encoding") is None, accept
+        assert json.loads(d)["result"]
+    # the web page's assets too
+    r, d = fetch("/", "gzip")
+    assert r.getheader("Content-Encoding") == "gzip" and b"<html" in gzip.decompress(d).lower()

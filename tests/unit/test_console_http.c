@@ -1,6 +1,7 @@
-/* Unit tests for the console's client address behind proxies
- * (http_forwarded_client, http_numeric_addr): X-Forwarded-For is believed
- * only from a trusted peer, read right to left over trusted hops. */
+/* Unit tests for the pure parts of the console's HTTP server: the client
+ * address behind proxies (http_forwarded_client, http_numeric_addr:
+ * X-Forwarded-For is believed only from a trusted peer, read right to left
+ * over trusted hops) and Accept-Encoding (http_accepts_gzip). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -81,6 +82,33 @@ static void test_numeric_addr(void **state)
     assert_false(http_numeric_addr("10.0.0.1 ", 9, out));
 }
 
+static void test_accepts_gzip(void **state)
+{
+    (void)state;
+    assert_false(http_accepts_gzip(NULL));
+    assert_false(http_accepts_gzip(""));
+    assert_false(http_accepts_gzip("identity"));
+    assert_false(http_accepts_gzip("br, deflate"));
+    assert_true(http_accepts_gzip("gzip"));
+    assert_true(http_accepts_gzip("gzip, deflate, br, zstd")); /* a browser's */
+    assert_true(http_accepts_gzip("deflate,GZIP"));
+    assert_true(http_accepts_gzip("x-gzip"));
+    assert_true(http_accepts_gzip("gzip;q=0.5"));
+    assert_true(http_accepts_gzip(" gzip ; q=1 , identity;q=0"));
+    assert_true(http_accepts_gzip("*"));
+    assert_true(http_accepts_gzip("gzip;q=0.001"));
+    /* q=0 refuses, whatever the spelling */
+    assert_false(http_accepts_gzip("gzip;q=0"));
+    assert_false(http_accepts_gzip("gzip; q=0.000"));
+    assert_false(http_accepts_gzip("gzip;Q=0."));
+    assert_false(http_accepts_gzip("*;q=0"));
+    /* a named gzip wins over "*" either way */
+    assert_false(http_accepts_gzip("*, gzip;q=0"));
+    assert_true(http_accepts_gzip("*;q=0, gzip"));
+    assert_false(http_accepts_gzip("gzipx, xgzip, gz"));
+    assert_false(http_accepts_gzip(",,;;q=,"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -88,6 +116,7 @@ int main(void)
         cmocka_unit_test(test_trusted_peer),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_numeric_addr),
+        cmocka_unit_test(test_accepts_gzip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
