@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "hdr.h"
 #include "ini.h"
 #include "xalloc.h"
 
@@ -420,8 +420,8 @@ static int parse_trusted_proxies(struct config *c, const struct ini_entry *en, s
     const char *p = en->value, *w;
     size_t wl;
     while (next_item(&p, &w, &wl)) {
-        char addr[HTTP_ADDR_MAX];
-        if (!http_numeric_addr(w, wl, addr))
+        char addr[HDR_ADDR_MAX];
+        if (!hdr_numeric_addr(w, wl, addr))
             return bad(e, en->file, en->line,
                        "trusted_proxies: '%.*s' is not a numeric IP address", (int)wl, w);
         c->trusted_proxies =

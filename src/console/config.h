@@ -51,7 +51,7 @@ struct config {
     char *tls_key_pem;       /* owned: tls_key's contents; wiped on release */
     char **server_names;     /* owned: Host names accepted besides loopback ones */
     size_t nserver_names;
-    char **trusted_proxies;  /* owned: numeric addresses, as http_numeric_addr writes them */
+    char **trusted_proxies;  /* owned: numeric addresses, as hdr_numeric_addr writes them */
     size_t ntrusted_proxies;
     struct config_node *nodes; /* owned array, in file order */
     size_t nnodes;

@@ -4,7 +4,6 @@
  * httpd.c, cut down to what the console needs. */
 #include "http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -22,6 +21,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "hdr.h"
 #include "log.h"
 #include "loop.h"
 #include "xalloc.h"
@@ -58,7 +58,7 @@ struct http_req {
     void *data;
     http_abort_cb on_abort;
     int watch_fd;
-    char client[HTTP_ADDR_MAX]; /* numeric address, filled on first use */
+    char client[HDR_ADDR_MAX]; /* numeric address, filled on first use */
     bool handled, in_handler, owned, suspended, gone, too_big;
     struct http_req *prev, *next;
 };
@@ -168,66 +168,6 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
 static void respond_with(struct http_req *r, int status, const char *content_type,
                          struct MHD_Response *resp);
 
-/* One token of a comma list ("gzip;q=0.5"): its name and whether its q
- * is above zero. */
-static bool coding_token(const char *t, size_t n, const char **name, size_t *namelen)
-{
-    const char *semi = memchr(t, ';', n);
-    size_t nl = semi ? (size_t)(semi - t) : n;
-    while (nl && (t[nl - 1] == ' ' || t[nl - 1] == '\t'))
-        nl--;
-    *name = t;
-    *namelen = nl;
-    for (const char *p = semi; p && p < t + n;) {
-        p++;
-        while (p < t + n && (*p == ' ' || *p == '\t'))
-            p++;
-        if (t + n - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-            /* q=0, q=0.0, q=0.000: refused; anything else accepts */
-            const char *v = p + 2;
-            if (v < t + n && *v == '0') {
-                v++;
-                if (v < t + n && *v == '.')
-                    for (v++; v < t + n && *v == '0'; v++)
-                        ;
-                while (v < t + n && (*v == ' ' || *v == '\t'))
-                    v++;
-                if (v == t + n || *v == ';')
-                    return false;
-            }
-        }
-        p = memchr(p, ';', (size_t)(t + n - p));
-    }
-    return true;
-}
-
-bool http_accepts_gzip(const char *accept_encoding)
-{
-    if (!accept_encoding)
-        return false;
-    int gzip = -1, star = -1; /* -1: not named; 0: refused; 1: accepted */
-    const char *p = accept_encoding;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *t = p;
-        size_t tl = len;
-        while (tl && (*t == ' ' || *t == '\t'))
-            t++, tl--;
-        const char *name;
-        size_t nl;
-        bool ok = coding_token(t, tl, &name, &nl);
-        if ((nl == 4 && strncasecmp(name, "gzip", 4) == 0) ||
-            (nl == 6 && strncasecmp(name, "x-gzip", 6) == 0))
-            gzip = ok;
-        else if (nl == 1 && name[0] == '*')
-            star = ok;
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    return gzip >= 0 ? gzip == 1 : star == 1;
-}
-
 /* in[0..n) gzipped into out (fast level: the console's answers are big
  * and repetitive, ~15x smaller). false: not worth it or not possible. */
 static bool gzip_into(const char *in, size_t n, struct buf *out)
@@ -257,7 +197,7 @@ static struct MHD_Response *make_response(struct http_req *r, const char *body, 
         http_add_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
         struct buf z;
         buf_init(&z);
-        if (http_accepts_gzip(
+        if (hdr_accepts_gzip(
                 MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding")) &&
             gzip_into(body, len, &z)) {
             if (own)
@@ -351,73 +291,6 @@ static void req_free(struct http_req *r)
     free(r);
 }
 
-bool http_numeric_addr(const char *s, size_t len, char out[HTTP_ADDR_MAX])
-{
-    char tmp[HTTP_ADDR_MAX];
-    if (len >= sizeof tmp)
-        return false;
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    unsigned char bin[16];
-    if (inet_pton(AF_INET, tmp, bin) == 1)
-        return inet_ntop(AF_INET, bin, out, HTTP_ADDR_MAX) != NULL;
-    if (inet_pton(AF_INET6, tmp, bin) == 1)
-        return inet_ntop(AF_INET6, bin, out, HTTP_ADDR_MAX) != NULL;
-    return false;
-}
-
-static bool trusted(char *const *list, size_t n, const char *addr)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], addr) == 0)
-            return true;
-    return false;
-}
-
-/* An X-Forwarded-For entry: an address, maybe with a port as some proxies
- * write it ("1.2.3.4:5678", "[::1]:80"). */
-static bool forwarded_addr(const char *w, size_t wl, char out[HTTP_ADDR_MAX])
-{
-    if (http_numeric_addr(w, wl, out))
-        return true;
-    const char *end;
-    if (wl > 2 && w[0] == '[' && (end = memchr(w, ']', wl)) != NULL)
-        return http_numeric_addr(w + 1, (size_t)(end - w - 1), out) && strchr(out, ':');
-    end = memchr(w, ':', wl);
-    return end && !memchr(end + 1, ':', wl - (size_t)(end - w) - 1) &&
-           http_numeric_addr(w, (size_t)(end - w), out);
-}
-
-void http_forwarded_client(const char *peer, const char *xff, char *const *list, size_t n,
-                           char out[HTTP_ADDR_MAX])
-{
-    snprintf(out, HTTP_ADDR_MAX, "%s", peer);
-    if (!xff || !trusted(list, n, peer))
-        return;
-    /* Right to left: each trusted hop vouches for the one before it; the
-     * first address no trusted proxy owns is the client. An entry that is
-     * no address ends the walk at the hop that wrote it. */
-    size_t end = strlen(xff);
-    while (end > 0) {
-        size_t start = end;
-        while (start > 0 && xff[start - 1] != ',')
-            start--;
-        const char *w = xff + start;
-        size_t wl = end - start;
-        while (wl && (*w == ' ' || *w == '\t'))
-            w++, wl--;
-        while (wl && (w[wl - 1] == ' ' || w[wl - 1] == '\t'))
-            wl--;
-        char addr[HTTP_ADDR_MAX];
-        if (!forwarded_addr(w, wl, addr))
-            return;
-        snprintf(out, HTTP_ADDR_MAX, "%s", addr);
-        if (!trusted(list, n, addr))
-            return;
-        end = start > 0 ? start - 1 : 0;
-    }
-}
-
 void http_set_trusted_proxies(struct http *h, char *const *addrs, size_t n)
 {
     h->trusted = addrs;
@@ -448,14 +321,14 @@ const char *http_req_client(struct http_req *r)
         socklen_t len = !sa                        ? 0
                         : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                     : sizeof(struct sockaddr_in);
-        char peer[HTTP_ADDR_MAX];
+        char peer[HDR_ADDR_MAX];
         if (!sa || getnameinfo(sa, len, peer, sizeof peer, NULL, 0, NI_NUMERICHOST))
             snprintf(peer, sizeof peer, "?");
         struct buf xff;
         buf_init(&xff);
         if (r->h->ntrusted)
             MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_xff, &xff);
-        http_forwarded_client(peer, xff.len ? xff.data : NULL, r->h->trusted, r->h->ntrusted,
+        hdr_forwarded_client(peer, xff.len ? xff.data : NULL, r->h->trusted, r->h->ntrusted,
                               r->client);
         buf_release(&xff);
     }

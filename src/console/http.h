@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "hdr.h"
 
 struct buf;
 struct loop;
@@ -56,34 +57,21 @@ const char *http_req_query(const struct http_req *r, const char *key);   /* NULL
 const char *http_req_header(const struct http_req *r, const char *name); /* caseless */
 /* The client's numeric address ("127.0.0.1", "::1"; "?" if unknown): the
  * peer's, or, when the peer is a trusted proxy, the one its
- * X-Forwarded-For names (http_forwarded_client). */
+ * X-Forwarded-For names (hdr_forwarded_client). */
 const char *http_req_client(struct http_req *r);
 /* The request body (NUL-terminated; *len bytes). */
 const char *http_req_body(const struct http_req *r, size_t *len);
 void http_req_set_data(struct http_req *r, void *data, http_abort_cb on_abort);
 
-/* Numeric addresses as compared here: inet_ntop's form of an IPv4 or IPv6
- * address. */
-#define HTTP_ADDR_MAX 46 /* INET6_ADDRSTRLEN */
-/* s (len bytes) in that form into out; false if it is no IP address. */
-bool http_numeric_addr(const char *s, size_t len, char out[HTTP_ADDR_MAX]);
-/* Proxies (numeric, as above; borrowed until the next call or http_free)
- * whose X-Forwarded-For header is believed. None by default: the header
- * is then ignored, as anyone can send it. */
+/* Proxies (numeric, as hdr_numeric_addr writes them; borrowed until the
+ * next call or http_free) whose X-Forwarded-For header is believed
+ * (hdr_forwarded_client). None by default: the header is then ignored, as
+ * anyone can send it. */
 void http_set_trusted_proxies(struct http *h, char *const *addrs, size_t n);
-/* The client behind peer: peer itself unless it is in list and xff (NULL:
- * no header) names another: the rightmost entry not in list, walking left
- * over trusted hops; a malformed entry stops the walk at the hop that
- * wrote it. Pure; out gets the answer. */
-void http_forwarded_client(const char *peer, const char *xff, char *const *list, size_t n,
-                           char out[HTTP_ADDR_MAX]);
-
 /* Answers of HTTP_GZIP_MIN bytes or more are sent gzipped to a client
- * whose Accept-Encoding takes gzip (with "Vary: Accept-Encoding"). */
+ * whose Accept-Encoding takes gzip (hdr_accepts_gzip), with "Vary:
+ * Accept-Encoding". */
 #define HTTP_GZIP_MIN 1024
-/* Whether an Accept-Encoding value (NULL: none) takes gzip: named (or
- * x-gzip) with a q above 0, or "*" with one and gzip not named. */
-bool http_accepts_gzip(const char *accept_encoding);
 
 /* Before http_respond. */
 void http_add_header(struct http_req *r, const char *name, const char *value);

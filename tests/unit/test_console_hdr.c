@@ -1,7 +1,7 @@
-/* Unit tests for the pure parts of the console's HTTP server: the client
- * address behind proxies (http_forwarded_client, http_numeric_addr:
+/* Unit tests for hdr.c, the request headers the console acts on: the client
+ * address behind proxies (hdr_forwarded_client, hdr_numeric_addr:
  * X-Forwarded-For is believed only from a trusted peer, read right to left
- * over trusted hops) and Accept-Encoding (http_accepts_gzip). */
+ * over trusted hops) and Accept-Encoding (hdr_accepts_gzip). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/console/http.h"
+#include "../../src/console/hdr.h"
 
 static char p1[] = "127.0.0.1", p2[] = "10.0.0.1", p3[] = "::1";
 static char *const proxies[] = {p1, p2, p3};
@@ -18,8 +18,8 @@ static char *const proxies[] = {p1, p2, p3};
 
 static const char *client(const char *peer, const char *xff)
 {
-    static char out[HTTP_ADDR_MAX];
-    http_forwarded_client(peer, xff, proxies, NPROXIES, out);
+    static char out[HDR_ADDR_MAX];
+    hdr_forwarded_client(peer, xff, proxies, NPROXIES, out);
     return out;
 }
 
@@ -29,8 +29,8 @@ static void test_untrusted_peer(void **state)
     /* anyone can send the header: from a peer not listed it means nothing */
     assert_string_equal(client("192.0.2.7", "203.0.113.9"), "192.0.2.7");
     assert_string_equal(client("192.0.2.7", NULL), "192.0.2.7");
-    char out[HTTP_ADDR_MAX];
-    http_forwarded_client("127.0.0.1", "203.0.113.9", NULL, 0, out);
+    char out[HDR_ADDR_MAX];
+    hdr_forwarded_client("127.0.0.1", "203.0.113.9", NULL, 0, out);
     assert_string_equal(out, "127.0.0.1");
 }
 
@@ -71,42 +71,42 @@ static void test_malformed(void **state)
 static void test_numeric_addr(void **state)
 {
     (void)state;
-    char out[HTTP_ADDR_MAX];
-    assert_true(http_numeric_addr("10.0.0.1", 8, out));
+    char out[HDR_ADDR_MAX];
+    assert_true(hdr_numeric_addr("10.0.0.1", 8, out));
     assert_string_equal(out, "10.0.0.1");
-    assert_true(http_numeric_addr("0:0:0:0:0:0:0:1x", 15, out));
+    assert_true(hdr_numeric_addr("0:0:0:0:0:0:0:1x", 15, out));
     assert_string_equal(out, "::1");
-    assert_false(http_numeric_addr("10.0.0", 6, out));
-    assert_false(http_numeric_addr("localhost", 9, out));
-    assert_false(http_numeric_addr("", 0, out));
-    assert_false(http_numeric_addr("10.0.0.1 ", 9, out));
+    assert_false(hdr_numeric_addr("10.0.0", 6, out));
+    assert_false(hdr_numeric_addr("localhost", 9, out));
+    assert_false(hdr_numeric_addr("", 0, out));
+    assert_false(hdr_numeric_addr("10.0.0.1 ", 9, out));
 }
 
 static void test_accepts_gzip(void **state)
 {
     (void)state;
-    assert_false(http_accepts_gzip(NULL));
-    assert_false(http_accepts_gzip(""));
-    assert_false(http_accepts_gzip("identity"));
-    assert_false(http_accepts_gzip("br, deflate"));
-    assert_true(http_accepts_gzip("gzip"));
-    assert_true(http_accepts_gzip("gzip, deflate, br, zstd")); /* a browser's */
-    assert_true(http_accepts_gzip("deflate,GZIP"));
-    assert_true(http_accepts_gzip("x-gzip"));
-    assert_true(http_accepts_gzip("gzip;q=0.5"));
-    assert_true(http_accepts_gzip(" gzip ; q=1 , identity;q=0"));
-    assert_true(http_accepts_gzip("*"));
-    assert_true(http_accepts_gzip("gzip;q=0.001"));
+    assert_false(hdr_accepts_gzip(NULL));
+    assert_false(hdr_accepts_gzip(""));
+    assert_false(hdr_accepts_gzip("identity"));
+    assert_false(hdr_accepts_gzip("br, deflate"));
+    assert_true(hdr_accepts_gzip("gzip"));
+    assert_true(hdr_accepts_gzip("gzip, deflate, br, zstd")); /* a browser's */
+    assert_true(hdr_accepts_gzip("deflate,GZIP"));
+    assert_true(hdr_accepts_gzip("x-gzip"));
+    assert_true(hdr_accepts_gzip("gzip;q=0.5"));
+    assert_true(hdr_accepts_gzip(" gzip ; q=1 , identity;q=0"));
+    assert_true(hdr_accepts_gzip("*"));
+    assert_true(hdr_accepts_gzip("gzip;q=0.001"));
     /* q=0 refuses, whatever the spelling */
-    assert_false(http_accepts_gzip("gzip;q=0"));
-    assert_false(http_accepts_gzip("gzip; q=0.000"));
-    assert_false(http_accepts_gzip("gzip;Q=0."));
-    assert_false(http_accepts_gzip("*;q=0"));
+    assert_false(hdr_accepts_gzip("gzip;q=0"));
+    assert_false(hdr_accepts_gzip("gzip; q=0.000"));
+    assert_false(hdr_accepts_gzip("gzip;Q=0."));
+    assert_false(hdr_accepts_gzip("*;q=0"));
     /* a named gzip wins over "*" either way */
-    assert_false(http_accepts_gzip("*, gzip;q=0"));
-    assert_true(http_accepts_gzip("*;q=0, gzip"));
-    assert_false(http_accepts_gzip("gzipx, xgzip, gz"));
-    assert_false(http_accepts_gzip(",,;;q=,"));
+    assert_false(hdr_accepts_gzip("*, gzip;q=0"));
+    assert_true(hdr_accepts_gzip("*;q=0, gzip"));
+    assert_false(hdr_accepts_gzip("gzipx, xgzip, gz"));
+    assert_false(hdr_accepts_gzip(",,;;q=,"));
 }
 
 int main(void)
