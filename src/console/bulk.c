@@ -161,7 +161,21 @@ static void run_ended(void *ctx, struct job *j, struct job_item *it)
         node_poll_now(it->ref);
 }
 
-static const struct job_ops runner = {run_start, run_cancel, run_ended};
+/* A finished job is kept in the database: a restarted console lists it. */
+static void run_finished(void *ctx, struct job *j)
+{
+    struct bulk *b = ctx;
+    if (!b->store)
+        return;
+    json_t *o = job_saved_json(j);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (text)
+        store_job_save(b->store, (unsigned long long)j->id, text, JOBS_KEEP);
+    free(text);
+}
+
+static const struct job_ops runner = {run_start, run_cancel, run_ended, run_finished};
 
 /* ---- routes ---- */
 
@@ -375,6 +389,19 @@ struct bulk *bulk_new(struct node **nodes, size_t n, struct store *store)
     b->n = n;
     b->store = store;
     jobs_init(&b->jobs, &runner, b);
+    if (store) {
+        json_t *saved = store_job_list(store, JOBS_KEEP); /* newest first */
+        size_t i;
+        json_t *o;
+        json_array_foreach(saved, i, o) {
+            struct job *j = job_from_json(o);
+            if (!j)
+                log_warn("database: a kept job is not one: skipped");
+            else if (!jobs_restore(&b->jobs, j))
+                job_free(j);
+        }
+        json_decref(saved);
+    }
     return b;
 }
 

@@ -154,6 +154,8 @@ static void pump(struct job *j, double now)
     if (j->running == 0 && j->next >= j->n) {
         j->state = j->failed ? JOB_FAILED : JOB_DONE;
         j->finished = now;
+        if (js && js->ops->finished)
+            js->ops->finished(js->ctx, j);
     }
 }
 
@@ -218,6 +220,8 @@ int job_cancel(struct job *j, double now)
         }
     }
     j->next = j->n;
+    if (j->owner && j->owner->ops->finished)
+        j->owner->ops->finished(j->owner->ctx, j);
     return 0;
 }
 
@@ -288,4 +292,95 @@ json_t *job_json(const struct job *j)
     }
     json_object_set_new(o, "items", items);
     return o;
+}
+
+json_t *job_saved_json(const struct job *j)
+{
+    json_t *o = job_json(j);
+    json_t *items = json_object_get(o, "items");
+    for (size_t i = 0; i < j->n; i++)
+        json_object_set_new(json_array_get(items, i), "environment",
+                            str(j->items[i].environment));
+    return o;
+}
+
+static const char *get_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int name_index(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+struct job *job_from_json(const json_t *o)
+{
+    const json_t *id = json_object_get(o, "id"), *items = json_object_get(o, "items");
+    const json_t *rolling = json_object_get(o, "rolling");
+    int action = job_action_parse(get_str(o, "action") ? get_str(o, "action") : "");
+    int state = name_index(get_str(o, "state"), state_names, 4);
+    const char *user = get_str(o, "user");
+    if (!json_is_integer(id) || json_integer_value(id) < 1 || action < 0 || state <= JOB_RUNNING ||
+        !user || !json_is_number(json_object_get(o, "created")) ||
+        !json_is_number(json_object_get(o, "finished")) || !json_is_array(items) ||
+        json_array_size(items) > JOB_ITEMS_MAX ||
+        !(json_is_null(rolling) || (json_is_integer(rolling) && json_integer_value(rolling) > 0 &&
+                                    json_integer_value(rolling) <= JOB_ITEMS_MAX)))
+        return NULL;
+    struct job *j = job_new((enum job_action)action, user,
+                            json_is_integer(rolling) ? (unsigned)json_integer_value(rolling) : 0,
+                            json_number_value(json_object_get(o, "created")));
+    j->id = (uint64_t)json_integer_value(id);
+    j->state = (enum job_state)state;
+    j->finished = json_number_value(json_object_get(o, "finished"));
+    size_t i;
+    const json_t *x;
+    json_array_foreach(items, i, x) {
+        const char *node = get_str(x, "node"), *name = get_str(x, "name");
+        const char *env = get_str(x, "environment");
+        int st = name_index(get_str(x, "state"), item_names, 6);
+        const json_t *e = json_object_get(x, "error");
+        if (!node || !name || !env || st <= ITEM_RUNNING ||
+            (st == ITEM_ERROR && (!json_is_integer(json_object_get(e, "code")) ||
+                                  !get_str(e, "name") || !get_str(e, "message")))) {
+            job_free(j);
+            return NULL;
+        }
+        job_add_item(j, node, name, env, NULL);
+        struct job_item *it = &j->items[j->n - 1];
+        it->state = (enum job_item_state)st;
+        if (st == ITEM_ERROR) {
+            it->err_code = (int)json_integer_value(json_object_get(e, "code"));
+            it->err_name = xstrdup(get_str(e, "name"));
+            it->err_message = xstrdup(get_str(e, "message"));
+            j->failed++;
+        }
+        j->ok += st == ITEM_OK;
+    }
+    j->next = j->n;
+    return j;
+}
+
+bool jobs_restore(struct jobs *js, struct job *j)
+{
+    if (js->n >= JOBS_KEEP || jobs_find(js, j->id))
+        return false;
+    struct job *last = js->head;
+    while (last && last->next_job)
+        last = last->next_job;
+    j->owner = js;
+    j->prev = last;
+    j->next_job = NULL;
+    if (last)
+        last->next_job = j;
+    else
+        js->head = j;
+    js->n++;
+    if (j->id >= js->next_id)
+        js->next_id = j->id + 1;
+    return true;
 }

@@ -51,6 +51,9 @@ struct job_ops {
     void (*cancel)(void *ctx, struct job *j, struct job_item *it);
     /* it has reached its final state (ok, error, skipped, cancelled). */
     void (*ended)(void *ctx, struct job *j, struct job_item *it);
+    /* j has ended (done, failed or cancelled), after its items' ended.
+     * May be NULL. */
+    void (*finished)(void *ctx, struct job *j);
 };
 
 struct jobs {
@@ -115,5 +118,14 @@ void jobs_drop_ref(struct jobs *js, const void *ref, int code, const char *name,
                    const char *message, double now);
 /* The job as the API shows it (a new reference). */
 json_t *job_json(const struct job *j);
+/* The same with each item's environment: what job_from_json reads back. */
+json_t *job_saved_json(const struct job *j);
+/* A finished job from job_saved_json's form (as a restarted console lists
+ * it); NULL if o is not one (any field missing or of the wrong type). */
+struct job *job_from_json(const json_t *o);
+/* List a finished job read back, after (older than) those listed, as long
+ * as fewer than JOBS_KEEP are; new jobs are numbered after it. false: not
+ * listed (full, or its id taken), j still the caller's. */
+bool jobs_restore(struct jobs *js, struct job *j);
 
 #endif

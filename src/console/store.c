@@ -45,7 +45,8 @@ static const char schema[] =
     " environments TEXT NOT NULL DEFAULT '', created REAL NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS audit("
     " id INTEGER PRIMARY KEY, time REAL NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,"
-    " node TEXT, process TEXT, result TEXT NOT NULL);";
+    " node TEXT, process TEXT, result TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jobs(id INTEGER PRIMARY KEY, job TEXT NOT NULL);";
 
 struct store *store_open(const char *path, struct err *e)
 {
@@ -396,6 +397,49 @@ json_t *store_user_list(struct store *s)
         json_decref(arr);
         arr = NULL;
     }
+    sqlite3_finalize(st);
+    return arr;
+}
+
+void store_job_save(struct store *s, unsigned long long id, const char *job, int keep)
+{
+    sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO jobs(id, job) VALUES(?, ?)");
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    sqlite3_bind_text(st, 2, job, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        log_error("database: cannot keep job %llu: %s", id, sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    st = prepare(s, "DELETE FROM jobs WHERE id NOT IN (SELECT id FROM jobs ORDER BY id DESC LIMIT ?)");
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 1, keep);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        log_error("database: cannot prune the jobs: %s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+}
+
+json_t *store_job_list(struct store *s, int keep)
+{
+    json_t *arr = json_array();
+    sqlite3_stmt *st = prepare(s, "SELECT id, job FROM jobs ORDER BY id DESC LIMIT ?");
+    if (!st)
+        return arr;
+    sqlite3_bind_int(st, 1, keep);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 1);
+        json_error_t je;
+        json_t *j = text ? json_loads(text, 0, &je) : NULL;
+        if (j)
+            json_array_append_new(arr, j);
+        else
+            log_warn("database: job %lld is not readable: skipped",
+                     (long long)sqlite3_column_int64(st, 0));
+    }
+    if (rc != SQLITE_DONE)
+        log_error("database: cannot read the jobs: %s", sqlite3_errmsg(s->db));
     sqlite3_finalize(st);
     return arr;
 }

@@ -1,7 +1,7 @@
 /* store: the console's SQLite database (one file): users with their
  * password hashes (yescrypt through libcrypt), roles, environments and
- * creation time, and the activity log, pruned to its newest audit_keep
- * rows. Each call is one short statement on a local file (WAL,
+ * creation time, the activity log, pruned to its newest audit_keep
+ * rows, and the last finished jobs. Each call is one short statement on a local file (WAL,
  * synchronous=NORMAL: no fsync per write). store_user_set hashes in the
  * calling process (~70 ms: for the command line and the first start); the
  * API hashes through hasher.h and hands finished hashes to the
@@ -78,5 +78,12 @@ void store_audit(struct store *s, const char *user, const char *action, const ch
  * reference (the caller decrefs); NULL on a database error. */
 json_t *store_audit_list(struct store *s, const char *user, const char *action, const char *node,
                          long limit);
+
+/* Finished jobs (bulk.c), as JSON text: keep job id (replacing a row of
+ * that id), then only the newest `keep`. store_job_list: the newest `keep`
+ * parsed, newest first (a row that does not parse is logged and skipped);
+ * an empty array on a database error. */
+void store_job_save(struct store *s, unsigned long long id, const char *job, int keep);
+json_t *store_job_list(struct store *s, int keep);
 
 #endif

@@ -501,6 +501,47 @@ def test_console_users(console, tmp_path):
     assert "hash" not in json.dumps(root.get("/api/v1/users"))
 
 
+def test_console_jobs_kept(c_daemons, console):
+    """Finished jobs outlive a restart of the console: listed as they were,
+    with their ids, to whoever may see them; new jobs are numbered after."""
+    c1 = c_daemons("c1")
+    c1.start(node_conf(UNIX, program("web", 2)))
+    c2 = c_daemons("c2")
+    c2.start(node_conf(UNIX, program("svc")))
+    for d in (c1, c2):
+        sock_ready(d)
+    nodes = [("c1", {"url": "unix://%s/s.sock" % c1.dir, "environment": "prod"}),
+             ("c2", {"url": "unix://%s/s.sock" % c2.dir, "environment": "staging"})]
+    admin = start_console(console, nodes, users=[("eve", "viewer", "staging")])
+    wait_for(lambda: len([p for p in admin.get("/api/v1/processes")
+                          if p["statename"] == "RUNNING"]) == 3, 20, "3 processes RUNNING")
+    st, js = admin.act({"action": "start", "node": "c1"})  # both running: 2 errors
+    failed = admin.wait_job(js["result"]["id"])
+    assert (failed["state"], failed["failed"]) == ("failed", 2), failed
+    st, js = admin.act({"action": "restart", "environment": "staging"})
+    done = admin.wait_job(js["result"]["id"])
+    assert done["state"] == "done", done
+
+    console.stop()
+    console.start(console.conf.read_text())
+    admin = Client(console, "admin", ADMIN_PW)
+    assert admin.get("/api/v1/jobs") == [done, failed]
+    assert admin.job(failed["id"]) == failed
+    st, js = admin.req("POST", "/api/v1/jobs/%d/cancel" % done["id"])
+    assert st == 409 and js["error"]["name"] == "JOB_FINISHED", js
+    # a viewer of staging sees the staging job only
+    eve = Client(console, "eve", "pw-eve-" + SECRET)
+    assert eve.get("/api/v1/jobs") == [done]
+    assert eve.req("GET", "/api/v1/jobs/%d" % failed["id"])[0] == 404
+    wait_for(lambda: len([p for p in admin.get("/api/v1/processes")
+                          if p["statename"] == "RUNNING"]) == 3, 20, "3 processes RUNNING again")
+    st, js = admin.act({"action": "stop", "targets": [{"node": "c2", "name": "svc"}]})
+    assert st == 202 and js["result"]["id"] == done["id"] + 1, js
+    assert admin.wait_job(js["result"]["id"])["state"] == "done"
+    assert [j["id"] for j in admin.get("/api/v1/jobs")] == [done["id"] + 1, done["id"],
+                                                            failed["id"]]
+
+
 def test_console_login_throttle(console, tmp_path):
     start_console(console, [("n", {"url": "unix://%s/none.sock" % tmp_path})],
                   users=[("eve", "viewer", None)], login_delay="0.3", login_delay_max="1")

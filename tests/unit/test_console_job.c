@@ -2,7 +2,8 @@
  * records what is started, cancelled and ended, and reports outcomes when
  * the test says; rolling jobs go N at a time and stop at the first
  * failure, others run JOB_PARALLEL at a time and never stop; cancel; the
- * list keeps JOBS_KEEP; the JSON shape; the body of POST /api/v1/actions. */
+ * list keeps JOBS_KEEP; the JSON shape; finished jobs read back from their
+ * saved JSON (a restarted console); the body of POST /api/v1/actions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,8 @@
 #include "../../src/console/selector.h"
 
 struct fake {
-    int started, cancelled, ended;
+    int started, cancelled, ended, finished;
+    int ended_when_finished; /* items ended before the job's finished */
     char log[4096]; /* "s0 e0:ok c1 ..." */
 };
 
@@ -49,7 +51,15 @@ static void f_ended(void *ctx, struct job *j, struct job_item *it)
              job_item_state_name(it->state));
 }
 
-static const struct job_ops fake_ops = {f_start, f_cancel, f_ended};
+static void f_finished(void *ctx, struct job *j)
+{
+    struct fake *f = ctx;
+    assert_int_not_equal(j->state, JOB_RUNNING);
+    f->finished++;
+    f->ended_when_finished = f->ended;
+}
+
+static const struct job_ops fake_ops = {f_start, f_cancel, f_ended, f_finished};
 
 static struct job *make(enum job_action a, unsigned rolling, int n)
 {
@@ -364,6 +374,76 @@ static void test_selector_errors(void **state)
     assert_int_equal(parse(&s, text, &e), -1);
 }
 
+/* A finished job is told once, then read back from job_saved_json as the
+ * API showed it; what is not a saved job is refused. */
+static void test_saved(void **state)
+{
+    (void)state;
+    struct fake f = {0};
+    struct jobs js;
+    jobs_init(&js, &fake_ops, &f);
+    struct job *j = make(JOB_RESTART, 1, 3);
+    job_start(&js, j, 100.0);
+    job_item_done(j, &j->items[0], true, 0, NULL, NULL, 101.0);
+    assert_int_equal(f.finished, 0);
+    job_item_done(j, &j->items[1], false, 60, "NOT_RUNNING", "process not running", 102.0);
+    assert_int_equal(f.finished, 1); /* the rolling job stops: item 2 skipped */
+    assert_int_equal(f.ended_when_finished, 3);
+    assert_int_equal(j->state, JOB_FAILED);
+    assert_int_equal(job_cancel(j, 103.0), -1);
+    assert_int_equal(f.finished, 1);
+
+    json_t *saved = job_saved_json(j);
+    struct job *back = job_from_json(saved);
+    assert_non_null(back);
+    json_t *a = job_json(j), *b = job_json(back);
+    assert_true(json_equal(a, b));
+    assert_string_equal(back->items[1].environment, "prod");
+    json_decref(a);
+    json_decref(b);
+    /* listed after the jobs of this run; new ones numbered after it */
+    struct jobs js2;
+    jobs_init(&js2, &fake_ops, &f);
+    back->id = 41;
+    assert_true(jobs_restore(&js2, back));
+    struct job *again = job_from_json(saved);
+    again->id = 41;
+    assert_false(jobs_restore(&js2, again)); /* the id is taken */
+    job_free(again);
+    struct job *n = make(JOB_START, 0, 1);
+    job_start(&js2, n, 200.0);
+    assert_int_equal(n->id, 42);
+    assert_ptr_equal(js2.head, n);
+    assert_ptr_equal(js2.head->next_job, back);
+    assert_ptr_equal(jobs_find(&js2, 41), back);
+    assert_int_equal(job_cancel(back, 201.0), -1); /* finished: 409 in the API */
+
+    /* not a saved job */
+    const char *bad[] = {
+        "{}",
+        "{\"id\": 0, \"action\": \"start\", \"user\": \"u\", \"created\": 1, \"finished\": 2,"
+        " \"state\": \"done\", \"rolling\": null, \"items\": []}",
+        "{\"id\": 3, \"action\": \"start\", \"user\": \"u\", \"created\": 1, \"finished\": 2,"
+        " \"state\": \"running\", \"rolling\": null, \"items\": []}",
+        "{\"id\": 3, \"action\": \"start\", \"user\": \"u\", \"created\": 1, \"finished\": 2,"
+        " \"state\": \"done\", \"rolling\": null, \"items\": [{\"node\": \"n\", \"name\": \"p\","
+        " \"state\": \"ok\", \"error\": null}]}", /* no environment */
+        "{\"id\": 3, \"action\": \"start\", \"user\": \"u\", \"created\": 1, \"finished\": 2,"
+        " \"state\": \"failed\", \"rolling\": null, \"items\": [{\"node\": \"n\", \"name\": \"p\","
+        " \"environment\": \"\", \"state\": \"error\", \"error\": null}]}",
+        "[1]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *o = json_loads(bad[i], 0, NULL);
+        assert_non_null(o);
+        assert_null(job_from_json(o));
+        json_decref(o);
+    }
+    json_decref(saved);
+    jobs_release(&js);
+    jobs_release(&js2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_drop_ref),
         cmocka_unit_test(test_keep),
+        cmocka_unit_test(test_saved),
         cmocka_unit_test(test_selector_ok),
         cmocka_unit_test(test_selector_errors),
     };
