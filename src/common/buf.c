@@ -62,6 +62,20 @@ void buf_putc(struct buf *b, char c)
     buf_append(b, &c, 1);
 }
 
+void buf_put_int(struct buf *b, long long v)
+{
+    char t[24];
+    size_t i = sizeof t;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[--i] = '-';
+    buf_append(b, t + i, sizeof t - i);
+}
+
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list cp;

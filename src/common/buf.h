@@ -19,6 +19,7 @@ void buf_reserve(struct buf *b, size_t extra);         /* room for extra more by
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
+void buf_put_int(struct buf *b, long long v); /* decimal, without printf: hot JSON paths */
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_consume(struct buf *b, size_t n);             /* drop the first n bytes */

@@ -4,19 +4,7 @@
 
 #include <string.h>
 
-static void put_int(struct buf *b, long long v)
-{
-    char t[24];
-    size_t i = sizeof t;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        t[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        t[--i] = '-';
-    buf_append(b, t + i, sizeof t - i);
-}
+#include "procdesc.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4, at most n bytes), or 0. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -74,7 +62,7 @@ static void put_cstr(struct buf *b, const char *s)
 void overview_value(struct buf *b, const struct xmlrpc_value *v)
 {
     switch (v->type) {
-    case XMLRPC_INT: put_int(b, v->i); return;
+    case XMLRPC_INT: buf_put_int(b, v->i); return;
     case XMLRPC_BOOL: buf_puts(b, v->i ? "true" : "false"); return;
     case XMLRPC_STRING: overview_string(b, v->s, v->len); return;
     case XMLRPC_DOUBLE:
@@ -159,16 +147,16 @@ void overview_proc(struct buf *b, const struct proctab_proc *p, const char *node
         buf_puts(b, "\":");
         bool live = now > 0 && p->state == 20; /* RUNNING: its uptime moves */
         if (live && f == PROCTAB_NFIELDS && strcmp(name, "now") == 0) {
-            put_int(b, now);
+            buf_put_int(b, now);
         } else if (live && f == PROCTAB_DESCRIPTION) {
             struct buf d;
             buf_init(&d);
             buf_printf(&d, "pid %lld, uptime ", p->pid);
-            proctab_uptime_text(&d, now - p->start);
+            procdesc_uptime(&d, now - p->start);
             overview_string(b, d.data, d.len);
             buf_release(&d);
         } else if (f == PROCTAB_NFIELDS) {
-            put_int(b, v);
+            buf_put_int(b, v);
         } else {
             overview_string(b, proctab_str(p, f), proctab_len(p, f));
         }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "procdesc.h"
 #include "xalloc.h"
 
 enum slot { INT_START, INT_STOP, INT_NOW, INT_STATE, INT_EXITSTATUS, INT_PID };
@@ -351,45 +352,6 @@ void proctab_copy_logs(struct proctab_proc *to, const struct proctab_proc *from)
 
 /* ---- from event records ---- */
 
-void proctab_uptime_text(struct buf *b, long long secs)
-{
-    if (secs < 0)
-        secs = 0;
-    long long days = secs / 86400;
-    secs %= 86400;
-    if (days)
-        buf_printf(b, "%lld day%s, ", days, days == 1 ? "" : "s");
-    buf_printf(b, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
-}
-
-/* getProcessInfo's description, as Supervisor words it from the same
- * fields (rpcinterface._interpretProcessInfo). */
-static void describe(struct buf *b, const char *name, long long state, long long pid,
-                     long long start, long long stop, long long now, const char *spawnerr)
-{
-    buf_reset(b);
-    if (state == 20) { /* RUNNING */
-        buf_printf(b, "pid %lld, uptime ", pid);
-        proctab_uptime_text(b, now - start);
-    } else if (state == 200 || state == 30) { /* FATAL, BACKOFF */
-        if (spawnerr[0])
-            buf_puts(b, spawnerr);
-        else
-            buf_printf(b, "unknown error (try \"tail %s\")", name);
-    } else if (state == 0 || state == 100) { /* STOPPED, EXITED */
-        if (start) {
-            time_t t = (time_t)stop;
-            struct tm tm;
-            char tb[64];
-            localtime_r(&t, &tm);
-            strftime(tb, sizeof tb, "%b %d %I:%M %p", &tm);
-            buf_puts(b, tb);
-        } else {
-            buf_puts(b, "Not started");
-        }
-    }
-}
-
 static int bad_record(struct err *e, size_t i, const char *key, const char *type)
 {
     return err_set(e, ERR_USAGE, "process %zu: '%s' missing or not %s", i, key, type);
@@ -428,7 +390,8 @@ int proctab_from_record(struct proctab_proc *out, const json_t *rec, long long n
     };
     struct buf desc;
     buf_init(&desc);
-    describe(&desc, sv[1], p.state, p.pid, p.start, p.stop, now, sv[3]);
+    buf_reset(&desc);
+    procdesc_write(&desc, p.state, p.pid, p.start, p.stop, now, sv[3], sv[1]);
     const char *s[PROCTAB_NFIELDS] = {
         [PROCTAB_NAME] = sv[1],     [PROCTAB_GROUP] = sv[0],           [PROCTAB_STATENAME] = sv[2],
         [PROCTAB_SPAWNERR] = sv[3], [PROCTAB_DESCRIPTION] = desc.data,

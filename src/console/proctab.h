@@ -77,9 +77,6 @@ int proctab_from_array(struct proctab *t, const struct xmlrpc_value *a, struct e
 int proctab_from_record(struct proctab_proc *out, const json_t *rec, long long now, size_t i,
                         const struct proctab_proc *old, struct err *e);
 
-/* Supervisor's uptime wording: "1:02:03", "2 days, 0:00:05" (negative: 0). */
-void proctab_uptime_text(struct buf *b, long long secs);
-
 /* The log paths of from into to (for processes filled from events); from
  * NULL: nothing is done. */
 void proctab_copy_logs(struct proctab_proc *to, const struct proctab_proc *from);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "process.h"
+#include "procdesc.h"
 #include "spawn.h"
 #include "supervisor.h"
 #include "xalloc.h"
@@ -981,17 +982,6 @@ static void m_signalAllProcesses(ARGS)
 
 /* ---- info ---- */
 
-static void uptime_text(struct buf *b, long long secs)
-{
-    if (secs < 0)
-        secs = 0;
-    long long days = secs / 86400;
-    secs %= 86400;
-    if (days)
-        buf_printf(b, "%lld day%s, ", days, days == 1 ? "" : "s");
-    buf_printf(b, "%lld:%02lld:%02lld", secs / 3600, secs / 60 % 60, secs % 60);
-}
-
 /* Where process_info writes its fields: a struct value, or (big results)
  * straight into XML. */
 struct info_sink {
@@ -1029,34 +1019,7 @@ static void process_info_to(const struct proc *pr, long long now, struct info_si
     long long stop = capped((long long)p->laststop);
     struct buf *desc = &k->desc;
     buf_reset(desc);
-    switch (p->state) {
-    case PROC_RUNNING:
-        buf_printf(desc, "pid %d, uptime ", (int)p->pid);
-        uptime_text(desc, now - start);
-        break;
-    case PROC_FATAL:
-    case PROC_BACKOFF:
-        if (p->spawnerr[0])
-            buf_puts(desc, p->spawnerr);
-        else
-            buf_printf(desc, "unknown error (try \"tail %s\")", p->cfg->name);
-        break;
-    case PROC_STOPPED:
-    case PROC_EXITED:
-        if (start) {
-            time_t t = (time_t)stop;
-            struct tm tm;
-            char tb[64];
-            localtime_r(&t, &tm);
-            strftime(tb, sizeof tb, "%b %d %I:%M %p", &tm);
-            buf_puts(desc, tb);
-        } else {
-            buf_puts(desc, "Not started");
-        }
-        break;
-    default:
-        break;
-    }
+    procdesc_write(desc, p->state, p->pid, start, stop, now, p->spawnerr, p->cfg->name);
     const char *out = pr->outlog_path ? pr->outlog_path : "";
     sink_str(k, "name", p->cfg->name);
     sink_str(k, "group", pr->group->cfg->name);

@@ -53,20 +53,6 @@ struct sse {
 
 /* ---- JSON by hand ---- */
 
-static void put_int(struct buf *b, long long v)
-{
-    char t[24];
-    size_t i = sizeof t;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        t[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        t[--i] = '-';
-    buf_append(b, t + i, sizeof t - i);
-}
-
 /* Length of the valid UTF-8 sequence at p (1..4), or 0. Reads no byte
  * past a NUL. */
 static size_t utf8_seq(const unsigned char *p)
@@ -141,7 +127,7 @@ static const char *mood_name(enum mood m)
 static void obj_head(struct sse *e, struct buf *b)
 {
     buf_puts(b, "{\"now\":");
-    put_int(b, wall_ms());
+    buf_put_int(b, wall_ms());
     buf_puts(b, ",\"state\":\"");
     buf_puts(b, mood_name(e->s->mood));
     buf_putc(b, '"');
@@ -192,18 +178,18 @@ static void record(struct sse *e, struct buf *b, const struct proc *pr, const ch
     buf_puts(b, ",\"name\":");
     jstr(b, p->cfg->name);
     buf_puts(b, ",\"state\":");
-    put_int(b, p->state);
+    buf_put_int(b, p->state);
     buf_puts(b, ",\"statename\":\"");
     buf_puts(b, process_state_name(p->state));
     buf_puts(b, "\",\"pid\":");
-    put_int(b, p->pid);
+    buf_put_int(b, p->pid);
     buf_puts(b, ",\"start\":");
-    put_int(b, (long long)(p->laststart * 1000));
+    buf_put_int(b, (long long)(p->laststart * 1000));
     buf_puts(b, ",\"stop\":");
-    put_int(b, (long long)(p->laststop * 1000));
+    buf_put_int(b, (long long)(p->laststop * 1000));
     buf_puts(b, ",\"exitstatus\":");
     if (p->has_exitstatus)
-        put_int(b, p->exitstatus);
+        buf_put_int(b, p->exitstatus);
     else
         buf_puts(b, "null");
     buf_puts(b, ",\"expected\":");
@@ -211,7 +197,7 @@ static void record(struct sse *e, struct buf *b, const struct proc *pr, const ch
     buf_puts(b, ",\"spawnerr\":");
     jstr(b, p->spawnerr);
     buf_puts(b, ",\"restarts\":");
-    put_int(b, (long long)metrics_restarts(e->met, pr));
+    buf_put_int(b, (long long)metrics_restarts(e->met, pr));
     buf_puts(b, ",\"stdout\":");
     buf_puts(b, pr->outlog_path ? "true" : "false");
     buf_puts(b, ",\"stderr\":");
